@@ -33,6 +33,11 @@ def base64_spellings(keyword: bytes) -> set[bytes]:
     return out
 
 
+def percent_spelling(keyword: bytes) -> bytes:
+    """``ghp_`` as it appears in a URL query (``ghp%5F``); the window is percent-decoded later."""
+    return b"".join(b if b.isalnum() else b"%%%02X" % b[0] for b in (keyword[i:i + 1] for i in range(len(keyword))))
+
+
 class Prefilter:
     """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers."""
 
@@ -42,7 +47,8 @@ class Prefilter:
         for idx, rule in enumerate(rules):
             for kw in rule.keywords:
                 raw = kw.encode("utf-8")
-                keywords.setdefault(raw.lower(), []).append(idx)
+                for spelling in {raw.lower(), percent_spelling(raw).lower()}:
+                    keywords.setdefault(spelling, []).append(idx)
                 # Only distinctive token prefixes are worth finding inside base64 blobs.
                 if rule.confidence == "high" and "generic" not in rule.tags and len(raw) >= 4:
                     spellings |= base64_spellings(raw)
