@@ -3,21 +3,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
-from pathlib import Path
 
 import hyperscan
 
+from scanner.cache import cache_dir, write_atomic
 from scanner.rules.model import Rule
 
 DECODE = -1  # marker: a base64 spelling of a keyword, the run around it needs decoding
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("LEAKWARDEN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "leakwarden")
-    return Path(base)
 
 
 def base64_spellings(keyword: bytes) -> set[bytes]:
@@ -81,7 +73,7 @@ class Prefilter:
             pass
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
-        _write_atomic(path, hyperscan.dumpb(db))
+        write_atomic(path, hyperscan.dumpb(db))
         return db
 
     def hits(self, data: bytes) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
@@ -105,14 +97,3 @@ class Prefilter:
 
 def _escape(literal: bytes) -> bytes:
     return b"".join(b"\\x%02x" % b for b in literal)
-
-
-def _write_atomic(path: Path, blob: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # an unwritable cache only costs the next run a recompile
