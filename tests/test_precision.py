@@ -22,8 +22,8 @@ def test_stdlib_package_has_no_findings(cli, package):
 
 
 def test_documented_example_password_is_found(cli):
-    # urllib/request.py documents basic auth with passwd='geheim$parole': a realistic password
-    # in code, and exactly what the quoted-assignment rule is for.
+    # urllib/request.py documents basic auth with a literal passwd= argument: a realistic
+    # password in code, and exactly what the quoted-assignment rule is for.
     result = cli("scan", "--no-ignore", "--format", "json", str(STDLIB / "urllib" / "request.py"))
     doc = json.loads(result.stdout)
     assert [f["rule_id"] for f in doc["findings"]] == ["generic-quoted-assignment"]

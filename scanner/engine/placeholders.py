@@ -21,6 +21,7 @@ _SEQUENCES = (
 _TEMPLATED = re.compile(
     r"""^(?:\$\{\{?.*\}\}?$|\{\{.*\}\}$|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$|%[A-Za-z_][A-Za-z0-9_]*%$|<[^<>]{1,80}>$|\[[^\[\]]{1,80}\]$|@[A-Za-z_]+@$|\(\(.*\)\)$|\$\([^)]*\)$|`[^`]*`$)"""
 )
+_EMBEDDED_TEMPLATE = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|%\([a-z_]+\)s")
 _ENV_REF = re.compile(
     r"""(?:os\.environ|os\.getenv|getenv|process\.env|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|secrets\.|vault:|env\()""",
     re.IGNORECASE,
@@ -84,6 +85,8 @@ def generic_placeholder(value: str, line: str = "") -> bool:
     if structural_placeholder(stripped):
         return True
     if _TEMPLATED.match(stripped) or stripped.startswith(("$", "%", "{", "<", "@", "#")):
+        return True
+    if _EMBEDDED_TEMPLATE.search(stripped):
         return True
     if _WORDS.search(stripped):
         return True
