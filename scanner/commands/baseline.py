@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -103,7 +104,8 @@ def _findings(args: argparse.Namespace, cfg, engine, paths: list[str]) -> tuple[
     report = scan_paths(engine, cfg, paths, use_gitignore=not args.no_ignore)
     for p, why in report.errors:
         warn(f"{p}: {why}")
-    return report.findings, {p for p, _ in report.skipped + report.errors}
+    # A tracked file deleted from the work tree is reported as unreadable; its secrets are gone.
+    return report.findings, {p for p, _ in report.skipped + report.errors if os.path.lexists(p)}
 
 
 def run_create(args: argparse.Namespace) -> int:
