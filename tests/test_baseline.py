@@ -188,3 +188,86 @@ def test_create_from_history(leaky):
     # a working-tree prune leaves history entries alone
     proc = leakwarden("baseline", "prune", cwd=repo)
     assert "--from-history" in _out(proc) and len(_entries(repo)) == len(entries)
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+def test_import_real_detect_secrets_baseline(repo: Path):
+    tok, key = make_token("ghp"), make_key("rsa")
+    commit_file(repo, "config.py", f'GITHUB_TOKEN = "{tok}"\n')
+    commit_file(repo, "keys/id_rsa", key + "\n")
+    commit_file(repo, "notes.txt", 'value = "3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a"\n')
+    ds = subprocess.run(["detect-secrets", "scan"], cwd=repo, capture_output=True, check=True)
+    data = json.loads(ds.stdout)
+    for item in data["results"]["keys/id_rsa"]:
+        item["is_secret"] = False          # as 'detect-secrets audit' records a false positive
+    (repo / ".secrets.baseline").write_text(json.dumps(data))
+    assert leakwarden("scan", "config.py", "keys", cwd=repo).returncode == 1
+    proc = leakwarden("baseline", "import", ".secrets.baseline", cwd=repo)
+    out = _out(proc)
+    assert proc.returncode == 0, out
+    assert "not mapped: notes.txt:1" in out and tok not in out
+    entries = {e["rule_id"]: e for e in _entries(repo)}
+    assert set(entries) == {"github-pat-classic", "private-key-rsa"}
+    assert entries["private-key-rsa"]["status"] == "false-positive"
+    assert entries["github-pat-classic"]["status"] == "unaudited"
+    assert "detect-secrets" in entries["github-pat-classic"]["note"]
+    assert tok not in (repo / BASELINE).read_text()
+    assert leakwarden("scan", "config.py", "keys", cwd=repo).returncode == 0
+
+
+def test_import_gitleaks_json_resolves_positions_through_history(repo: Path):
+    old, new = make_token("ghp"), make_token("github_pat")
+    c1 = commit_file(repo, "creds.env", f"# deploy\nGH_TOKEN={old}\n")
+    git(repo, "rm", "-q", "creds.env")
+    git(repo, "commit", "-q", "-m", "remove")
+    commit_file(repo, "app.py", f'PAT = "{new}"\n')
+    report = [
+        {"Description": "GitHub Personal Access Token", "StartLine": 2, "EndLine": 2, "StartColumn": 10,
+         "EndColumn": 49, "Match": f"GH_TOKEN={old}", "Secret": old, "File": "creds.env", "SymlinkFile": "",
+         "Commit": c1, "Entropy": 4.8, "Author": "Test User", "Email": "test@example.invalid",
+         "Date": "2024-01-01T00:00:00Z", "Message": "change", "Tags": [], "RuleID": "github-pat",
+         "Fingerprint": f"{c1}:creds.env:github-pat:2"},
+        {"Description": "GitHub Fine-Grained Personal Access Token", "StartLine": 1, "EndLine": 1,
+         "Match": "REDACTED", "Secret": "REDACTED", "File": "app.py", "Commit": "", "RuleID": "github-fine-grained-pat",
+         "Fingerprint": "app.py:github-fine-grained-pat:1"},
+        {"Description": "x", "StartLine": 3, "Secret": "REDACTED", "File": "gone.py", "Commit": "",
+         "RuleID": "github-pat", "Fingerprint": "gone.py:github-pat:3"},
+    ]
+    (repo.parent / "gitleaks.json").write_text(json.dumps(report))
+    proc = leakwarden("baseline", "import", str(repo.parent / "gitleaks.json"), cwd=repo)
+    out = _out(proc)
+    assert proc.returncode == 0, out
+    assert "not mapped: finding 3 gone.py:3" in out and "cannot read gone.py" in out
+    entries = {e["rule_id"]: e for e in _entries(repo)}
+    assert entries["github-pat-classic"]["location"] == {"path": "creds.env", "line": 2, "commit": c1}
+    assert entries["github-fine-grained-pat"]["location"] == {"path": "app.py", "line": 1}
+    text = (repo / BASELINE).read_text()
+    assert old not in text and new not in text
+    assert leakwarden("scan", ".", cwd=repo).returncode == 0
+
+
+def test_import_gitleaksignore(repo: Path):
+    a, b = make_token("ghp"), make_token("gho")
+    c1 = commit_file(repo, "one.txt", f"{a}\n")
+    commit_file(repo, "two.txt", f"first={make_token('ghp')} second={b}\n")
+    (repo / ".gitleaksignore").write_text(
+        f"# reviewed\n{c1}:one.txt:github-pat:1\ntwo.txt:github-oauth:1\ntwo.txt:generic-api-key:9\n")
+    proc = leakwarden("baseline", "import", ".gitleaksignore", cwd=repo)
+    out = _out(proc)
+    assert proc.returncode == 0, out
+    assert "not mapped: line 4 two.txt:9" in out
+    entries = {e["rule_id"]: e for e in _entries(repo)}
+    assert set(entries) == {"github-pat-classic", "github-oauth-token"}   # the gitleaks rule picks gho_
+    assert entries["github-pat-classic"]["location"]["commit"] == c1
+    # the ghp_ token on line 1 of two.txt was not imported, so it still fails
+    proc = leakwarden("scan", "two.txt", "--format", "json", cwd=repo)
+    assert proc.returncode == 1
+    assert [f["rule_id"] for f in json.loads(proc.stdout)["findings"]] == ["github-pat-classic"]
+
+
+def test_import_rejects_unknown_formats(repo: Path):
+    (repo / "x.json").write_text('{"hello": 1}')
+    proc = leakwarden("baseline", "import", "x.json", cwd=repo)
+    assert proc.returncode == 2 and "--format" in _out(proc)
