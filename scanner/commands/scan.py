@@ -27,8 +27,6 @@ def run(args: argparse.Namespace) -> int:
     from scanner.config import parse_size
     from scanner.engine.factory import build_engine
     from scanner.policy.threshold import FailPolicy
-    from scanner.report import Report
-    from scanner.sources import files
 
     first = next((p for p in args.paths if p != "-"), ".")
     cfg = load_config(args, Path(first).resolve() if Path(first).exists() else Path.cwd())
@@ -36,10 +34,24 @@ def run(args: argparse.Namespace) -> int:
         cfg.max_file_size = parse_size(args.max_file_size, "--max-file-size")
     if args.scan_binary:
         cfg.scan_binary = True
-    engine = build_engine(cfg)
+    report = scan_paths(args.paths, cfg, build_engine(cfg), use_gitignore=not args.no_ignore)
+    apply_baseline(args, cfg, report)
+    policy = FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
+    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
+    emit(args, report)
+    if any(f.fingerprint not in report.warned for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_INTERNAL if report.errors else EXIT_CLEAN
+
+
+def scan_paths(paths: list[str], cfg, engine, *, use_gitignore: bool = True):
+    """Scan files, directories and stdin into a ``Report`` (shared by scan, verify and revoke)."""
+    from scanner.report import Report
+    from scanner.sources import files
+
     report = Report(findings=[])
     scanned = 0
-    for item in files.walk(args.paths, use_gitignore=not args.no_ignore, excludes=cfg.exclude_paths,
+    for item in files.walk(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths,
                            max_size=cfg.max_file_size):
         if item.error:
             report.errors.append((item.path, item.error))
@@ -56,13 +68,7 @@ def run(args: argparse.Namespace) -> int:
             report.skipped.append((item.path, result.skipped))
         report.findings.extend(result.findings)
     report.stats = {"files_scanned": scanned, "skipped": len(report.skipped), "errors": len(report.errors)}
-    apply_baseline(args, cfg, report)
-    policy = FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
-    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
-    emit(args, report)
-    if any(f.fingerprint not in report.warned for f in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_INTERNAL if report.errors else EXIT_CLEAN
+    return report
 
 
 def _scan_stream(engine, item) -> list:
