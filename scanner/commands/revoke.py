@@ -44,13 +44,13 @@ def run(args: argparse.Namespace) -> int:
     client = client_from_args(args)
     auth = None
     if args.auth_token_env:
-        if client.is_github_com:
-            raise UsageError("--auth-token-env is for GitHub Enterprise Server: github.com answers "
-                             "authenticated revocation requests with 403")
+        if not client.is_ghes:
+            raise UsageError("--auth-token-env is for GitHub Enterprise Server (an --api-url ending in "
+                             "/api/v3): github.com answers authenticated revocation requests with 403")
         auth = os.environ.get(args.auth_token_env)
         if not auth:
             raise UsageError(f"environment variable {args.auth_token_env} is empty or not set")
-    revocable = REVOCABLE if client.is_github_com else REVOCABLE_GHES
+    revocable = REVOCABLE_GHES if client.is_ghes else REVOCABLE
     report = collect(args)
     for path, what in report.errors:
         _say(f"error: {path}: {what}")
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     record = Record(args.record, client.api_url)
     revoker = Revoker(client, budget=max(0, HOURLY_BUDGET - record.recent_requests(CREDENTIALS_REVOKE)),
                       auth_token=auth)
-    if not client.is_github_com and auth is None and batch:
+    if client.is_ghes and auth is None and batch:
         _say("note: GitHub Enterprise Server documents POST /credentials/revoke as authenticated; "
              "use --auth-token-env if it answers 401 or 403")
 

@@ -159,7 +159,7 @@ class Revoker:
         return ""
 
     def _send_batch(self, batch: list[str]) -> tuple[str, int | None, str]:
-        auth = None if self.client.is_github_com else self.auth_token
+        auth = self.auth_token if self.client.is_ghes else None
         try:
             resp = self.client.request("POST", "/credentials/revoke", token=auth, body={"credentials": batch})
         except RateLimited as exc:

@@ -11,13 +11,14 @@ import http.client
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from scanner import __version__
-
 from scanner.net import DEFAULT_API_URL
+
 API_VERSION = "2022-11-28"
 
 
@@ -75,8 +76,10 @@ class Client:
         self._opener = urllib.request.build_opener(_NoRedirect)
 
     @property
-    def is_github_com(self) -> bool:
-        return self.api_url.lower() == DEFAULT_API_URL
+    def is_ghes(self) -> bool:
+        # GitHub Enterprise Server serves REST at /api/v3; github.com and GHE.com
+        # (api.SUBDOMAIN.ghe.com) at the root, with github.com's rules for revocation.
+        return urllib.parse.urlsplit(self.api_url).path.rstrip("/").lower().endswith("/api/v3")
 
     def request(self, method: str, path: str, *, token: str | None = None, body: Any = None) -> Response:
         """Send one API call, retrying 5xx, network failures and short rate-limit waits.
