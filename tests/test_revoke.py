@@ -183,3 +183,11 @@ def test_auth_token_env_is_refused_for_github_com(cli, tmp_path, fake_github):
                       env={"LW_ADMIN": "x"})
     assert proc.returncode == 2 and "Enterprise Server" in proc.stderr.decode()
     assert fake_github.requests == []
+
+
+def test_nothing_found_sends_and_records_nothing(cli, tmp_path, fake_github):
+    (tmp_path / "a.txt").write_text("nothing secret here\n" + make_token("ghp", valid=False) + "\n")
+    proc = run_revoke(cli, tmp_path, fake_github.url, "a.txt", "--yes")
+    assert proc.returncode == 0 and "no GitHub tokens found" in proc.stdout.decode()
+    assert fake_github.requests == []
+    assert not (tmp_path / ".leakwarden-revocations.jsonl").exists()

@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             unsupported.append((fp, findings))
 
+    if not tokens:
+        _say("no GitHub tokens found")
+        return EXIT_CLEAN
     if not args.yes:
         return _dry_run(client.api_url, batch, installation, unsupported)
 
@@ -100,10 +103,6 @@ def run(args: argparse.Namespace) -> int:
 def _dry_run(api_url: str, batch: list, installation: list, unsupported: list) -> int:
     from scanner.net.github_api import BATCH_SIZE
 
-    total = len(batch) + len(installation) + len(unsupported)
-    if not total:
-        _say("no GitHub tokens found")
-        return EXIT_CLEAN
     _say(f"dry run: nothing sent. `--yes` would revoke these tokens at {api_url}:")
     for fp, findings in batch:
         _say(f"  would revoke {_who(fp, findings)} via POST /credentials/revoke")
