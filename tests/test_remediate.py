@@ -89,7 +89,7 @@ def test_plan_lists_every_occurrence_and_never_the_secret(repo: Path, leaky: dic
 
 def test_github_app_key_and_provider_kinds(repo: Path, tmp_path: Path):
     key = make_key("rsa").replace("\n", "\\n")
-    (repo / "app.env").write_text(f'GITHUB_APP_PRIVATE_KEY="{key}"\npassword = "Zq8vN3kLp2Rt7wXy"\n')
+    (repo / "app.env").write_text(f'GITHUB_APP_PRIVATE_KEY="{key}"\npassword = "Zq8vN3kLp2Rt7wXy"\n')  # leakwarden:allow
     report = tmp_path / "r.json"
     report.write_text(leakwarden("scan", ".", "--format", "json", cwd=repo).stdout.decode())
     plan = json.loads(leakwarden("remediate", str(report), "--format", "json", cwd=repo).stdout)
