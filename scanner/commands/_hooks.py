@@ -8,14 +8,22 @@ from pathlib import Path
 from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, add_baseline_option, add_config_options,
                                       add_output_options, apply_baseline, emit, load_config)
 
-ADVICE = """\
-leakwarden: this {what} was stopped because it adds the secret(s) above.
-  - Remove the secret from the file{and_history}, and rotate it if it was real.
-  - Unstage a file:          git restore --staged -- <path>
+ADVICE = {
+    "commit": """\
+leakwarden: this commit was stopped because it adds the secret(s) above.
+  - Remove the secret from the file, and rotate it if it was real.
+  - Or unstage the file:     git restore --staged -- <path>
   - A false positive:        put 'leakwarden:allow' in a comment on that line,
-                             or record it in a baseline: leakwarden baseline create
-  - Skip this hook once (think twice): git {verb} --no-verify
-"""
+                             or record it in a baseline (see docs/hooks.md)
+""",
+    "push": """\
+leakwarden: this push was stopped because the commits above add secret(s).
+  - Remove the secret and rewrite the commits that added it (git commit --amend for the
+    last one, git rebase -i for older ones), and rotate it if it was real.
+  - A false positive:        put 'leakwarden:allow' in a comment on that line,
+                             or record it in a baseline (see docs/hooks.md)
+""",
+}
 
 
 def add_hook_options(p: argparse.ArgumentParser) -> None:
@@ -35,7 +43,8 @@ def setup(args: argparse.Namespace):
     return cfg, build_engine(cfg), policy
 
 
-def finish(args: argparse.Namespace, cfg, policy, report, *, what: str, verb: str) -> int:
+def finish(args: argparse.Namespace, cfg, policy, report, *, what: str) -> int:
+    """Baseline, policy, output; ``what`` is 'commit' or 'push'."""
     apply_baseline(args, cfg, report)
     report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
     blocking = any(f.fingerprint not in report.warned for f in report.findings)
@@ -43,8 +52,6 @@ def finish(args: argparse.Namespace, cfg, policy, report, *, what: str, verb: st
         emit(args, report)
     if blocking:
         sys.stdout.flush()  # the report first, then the advice
-        sys.stderr.write(ADVICE.format(what=what, verb=verb,
-                                       and_history=" (and from the commits: git commit --amend, or "
-                                                   "git rebase -i)" if verb == "push" else ""))
+        sys.stderr.write(ADVICE[what])
         return EXIT_FINDINGS
     return EXIT_CLEAN

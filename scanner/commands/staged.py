@@ -25,4 +25,4 @@ def run(args: argparse.Namespace) -> int:
     outcome = scan_staged(Path(args.repo), engine, excludes=cfg.exclude_paths, max_size=cfg.max_file_size)
     report = Report(findings=outcome.findings, tool_command="staged", skipped=outcome.skipped)
     report.stats = {"findings": len(outcome.findings), "skipped": len(outcome.skipped)}
-    return finish(args, cfg, policy, report, what="commit", verb="commit")
+    return finish(args, cfg, policy, report, what="commit")
