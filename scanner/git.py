@@ -92,6 +92,8 @@ class CatFile:
             return None
         size = int(parts[2])
         data = self.proc.stdout.read(size)
+        if len(data) != size:  # cat-file died mid-object: a corrupt object, not a short file
+            raise GitError(f"git cat-file stopped while reading {oid}")
         self.proc.stdout.read(1)  # the LF after the content
         return parts[1].decode(), data
 

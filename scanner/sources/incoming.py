@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import subprocess
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -79,7 +80,11 @@ class _Reader:
 
     def _stderr(self) -> str:
         proc = self.cat.proc
-        if proc.poll() is None or proc.stderr is None:
+        try:
+            proc.wait(timeout=2)   # it is exiting after a fatal error; its last words say why
+        except subprocess.TimeoutExpired:
+            return ""
+        if proc.stderr is None:
             return ""
         lines = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else ""
