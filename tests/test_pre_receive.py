@@ -518,3 +518,30 @@ def test_install_function_for_the_lead(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "--bare", str(server))
     assert install(server, force=False) == 0
     assert re.search(r"exec .+ -m scanner pre-receive", (server / "hooks" / "pre-receive").read_text())
+
+
+def test_wrapper_script_with_config_option(server: Path, client: Path, tmp_path: Path) -> None:
+    """The GHES way: a wrapper script that names the configuration file (no per-repository git config)."""
+    import shlex
+    import sys
+
+    cfg = tmp_path / "leakwarden-server.toml"
+    cfg.write_text("[server]\nmax_findings = 1\nbypass_users = [\"hubot\"]\n")
+    hook = server / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m scanner pre-receive --config {cfg}\n")
+    commit_file(client, "x.txt", f"{make_token()}\n{make_token()}\n", "x")
+    env = {"GITHUB_USER_LOGIN": "octocat", "GITHUB_REPO_NAME": "acme/app"}
+    res = push(client, "-o", "leakwarden.bypass=false-positive", "origin", "HEAD:main", env=env)
+    assert res.returncode != 0
+    assert "and 1 more not shown" in res.out
+    assert "user 'octocat' may not bypass" in res.out
+    entry = audit(server)[-1]
+    assert (entry["repository"], entry["pusher"], entry["reason"]) == ("acme/app", "octocat", "false-positive")
+
+
+def test_scan_settings_of_the_server_config_file_apply(server: Path, client: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "server.toml"
+    cfg.write_text("disable_rules = [\"github-pat-classic\"]\n")
+    commit_file(client, "x.txt", f"{make_token()}\n", "x")
+    set_config(server, config=str(cfg))
+    assert push(client, "origin", "HEAD:main").returncode == 0

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "see docs/server.md.",
                        epilog="Exit codes: 0 push accepted, 1 secrets found, 2 configuration or push-option "
                               "error, 3 scan not finished (time budget or internal error) and policy rejects.")
+    p.add_argument("--config", metavar="FILE",
+                   help="server configuration file ([server] table and scan settings); default: the file "
+                        "git config leakwarden.config names")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="also say what was scanned: objects, commits, blobs, tags, time")
     p.set_defaults(func=run)
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     try:
-        policy, cfg = server.load()
+        policy, cfg = server.load(config_file=args.config)
     except (ConfigError, git.GitError) as exc:
         say(f"leakwarden: server configuration error: {exc}")
         say("leakwarden: push rejected until the server's configuration is fixed")

@@ -107,16 +107,17 @@ _GIT_NAMES = {"timebudget": "timeBudget", "ontimeout": "onTimeout", "onerror": "
               "maxfindings": "maxFindings", "verbose": "verbose"}
 
 
-def load(cwd: str | Path | None = None):
-    """(ServerPolicy, Config): git config over the ``[server]`` table of ``leakwarden.config``."""
+def load(cwd: str | Path | None = None, config_file: str | None = None):
+    """(ServerPolicy, Config): git config over the ``[server]`` table of the configuration file
+    (``config_file``, else ``leakwarden.config``; a relative ``leakwarden.config`` is in the git dir)."""
     from scanner import config
 
     settings = dict(git.config_section("leakwarden", cwd))   # the last value of a key wins, as in git
     policy = ServerPolicy()
     cfg = config.Config()
-    if settings.get("config"):
-        path = Path(settings["config"]).expanduser()
-        if not path.is_absolute():
+    if config_file or settings.get("config"):
+        path = Path(config_file or settings["config"]).expanduser()
+        if not path.is_absolute() and not config_file:
             path = git.git_dir(cwd) / path
         cfg = config.load(path)
         policy.config = str(path)
