@@ -545,3 +545,33 @@ def test_scan_settings_of_the_server_config_file_apply(server: Path, client: Pat
     commit_file(client, "x.txt", f"{make_token()}\n", "x")
     set_config(server, config=str(cfg))
     assert push(client, "origin", "HEAD:main").returncode == 0
+
+
+def test_scan_keeps_what_it_found_when_the_budget_runs_out(server: Path, client: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail-open must never let through a secret already found: the partial result survives."""
+    from scanner.config import Config
+    from scanner.engine.factory import build_engine
+    from scanner.policy.server import BudgetExceeded
+    from scanner.sources import incoming
+
+    old = server_ref(server)
+    commit_file(client, "leak.txt", make_token(), "leak")
+    commit_file(client, "later.txt", "later\n", "later")
+    head = git(client, "rev-parse", "HEAD").stdout.decode().strip()
+    # Bring the objects over without a hook, then drop the ref: they are present but new to every ref.
+    git(server, "fetch", "-q", str(client), "HEAD:refs/incoming/tmp")
+    git(server, "update-ref", "-d", "refs/incoming/tmp")
+    calls = []
+
+    def check_time() -> None:
+        calls.append(1)
+        if len(calls) > 3:   # after the first commit and its blob
+            raise BudgetExceeded()
+
+    monkeypatch.chdir(server)
+    result = incoming.IncomingScan()
+    with pytest.raises(BudgetExceeded):
+        incoming.scan([incoming.RefUpdate(old, head, "refs/heads/main")], build_engine(Config()),
+                      check_time=check_time, max_size=1 << 20, excludes=[], result=result)
+    assert [f.path for f in result.findings] == ["leak.txt"]

@@ -99,22 +99,23 @@ def run(args: argparse.Namespace) -> int:
         if verbose:
             say("leakwarden: 0 objects scanned (nothing but deletions)")
         return EXIT_CLEAN
+    result = incoming.IncomingScan()
     try:
         with server.Budget(policy.time_budget) as budget:
             from scanner.engine.factory import build_engine
 
             engine = build_engine(cfg)
-            result = incoming.scan(updates, engine, check_time=budget.check, max_size=cfg.max_file_size,
-                                   excludes=cfg.exclude_paths)
+            incoming.scan(updates, engine, check_time=budget.check, max_size=cfg.max_file_size,
+                          excludes=cfg.exclude_paths, result=result)
     except server.BudgetExceeded:
-        return _unfinished(push, "timeout", f"the time budget of {policy.time_budget:g} s ran out "
-                                            "before the scan finished")
+        why = f"the time budget of {policy.time_budget:g} s ran out before the scan finished"
+        return _unfinished(push, "timeout", why, result, cfg, bypass_reason)
     except ConfigError as exc:
         say(f"leakwarden: server configuration error: {exc}")
         say("leakwarden: push rejected until the server's configuration is fixed")
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - corrupt or missing objects, git failing: the policy decides
-        return _unfinished(push, "error", f"the push could not be scanned: {exc}")
+        return _unfinished(push, "error", f"the push could not be scanned: {exc}", result, cfg, bypass_reason)
     if verbose:
         ms = (time.monotonic() - started) * 1000
         quarantine = "yes" if os.environ.get("GIT_QUARANTINE_PATH") else "no"
@@ -196,14 +197,15 @@ def _how_to_fix(push: _Push, result, blocking) -> None:
     say("A secret that was ever pushed or shared must be revoked or rotated as well.")
 
 
-def _unfinished(push: _Push, kind: str, why: str) -> int:
+def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: str | None) -> int:
     """The scan did not finish (time budget or an error): the server's policy decides."""
     action = push.policy.on_timeout if kind == "timeout" else push.policy.on_error
     key = "leakwarden.onTimeout" if kind == "timeout" else "leakwarden.onError"
     if action == "accept":
         say(f"leakwarden: warning: {why}; push accepted without a complete scan ({key}=accept)")
         push.log(f"accept-{kind}", message=why)
-        return EXIT_CLEAN
+        # Fail-open covers what was not scanned, never a secret already found.
+        return _decide(push, result, cfg, bypass_reason) if result.findings else EXIT_CLEAN
     say(f"leakwarden: push rejected: {why} ({key}=reject)")
     if kind == "timeout":
         say("Push fewer commits at a time, or ask the administrator to raise leakwarden.timeBudget.")

@@ -7,7 +7,6 @@ that introduced them from ``diff-tree``; commit and tag messages are scanned too
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Callable
 from scanner import git
 from scanner.errors import UsageError
 from scanner.finding import Finding
+from scanner.sources.files import excluded
 
 _OID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 COMMIT_MESSAGE = "(commit message)"
@@ -101,9 +101,10 @@ def _message(raw: bytes) -> tuple[bytes, str]:
 
 
 def scan(updates: list[RefUpdate], engine, *, check_time: Callable[[], None], max_size: int,
-         excludes: list[str]) -> IncomingScan:
-    """Scan everything new that ``updates`` bring; ``check_time`` raises when the budget is spent."""
-    result = IncomingScan()
+         excludes: list[str], result: IncomingScan | None = None) -> IncomingScan:
+    """Scan everything new that ``updates`` bring into ``result``; ``check_time`` raises when the
+    budget is spent, and ``result`` then holds what was found so far."""
+    result = IncomingScan() if result is None else result
     refs_of: dict[str, list[str]] = {}
     for u in updates:
         if not u.deleted:
@@ -119,7 +120,7 @@ def scan(updates: list[RefUpdate], engine, *, check_time: Callable[[], None], ma
             if oid in done or oid not in new:
                 return  # scanned already, or the server has it from before
             done.add(oid)
-            if any(fnmatch.fnmatch(path, p) for p in excludes):
+            if excluded(path, excludes):
                 result.skipped.append((path, "excluded by the server configuration"))
                 return
             check_time()
