@@ -217,10 +217,3 @@ def tree_blobs(tree: str, cwd: str | Path | None = None) -> list[tuple[str, str]
             out.append((oid.decode(), path.decode("utf-8", "surrogateescape")))
     return out
 
-
-def object_dir_env() -> dict[str, str]:
-    """The quarantine variables this process runs with (for debug output; never changed)."""
-    import os
-
-    return {k: os.environ[k] for k in ("GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY",
-                                       "GIT_ALTERNATE_OBJECT_DIRECTORIES") if k in os.environ}

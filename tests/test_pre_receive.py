@@ -575,3 +575,14 @@ def test_scan_keeps_what_it_found_when_the_budget_runs_out(server: Path, client:
         incoming.scan([incoming.RefUpdate(old, head, "refs/heads/main")], build_engine(Config()),
                       check_time=check_time, max_size=1 << 20, excludes=[], result=result)
     assert [f.path for f in result.findings] == ["leak.txt"]
+
+
+def test_ref_naming_a_blob_or_tree_directly(server: Path, client: Path) -> None:
+    blob = git(client, "hash-object", "-w", "--stdin", input=f"T={make_token()}\n".encode()).stdout.decode().strip()
+    res = push(client, "origin", f"{blob}:refs/tags/raw-blob")
+    assert res.returncode != 0
+    assert "path:   (refs/tags/raw-blob):1" in res.out
+    tree = git(client, "mktree", input=f"100644 blob {blob}\tinside.txt\n".encode()).stdout.decode().strip()
+    res = push(client, "origin", f"{tree}:refs/tags/raw-tree")
+    assert res.returncode != 0
+    assert "path:   inside.txt:1" in res.out

@@ -28,10 +28,6 @@ class RefUpdate:
     ref: str
 
     @property
-    def created(self) -> bool:
-        return git.is_zero(self.old)
-
-    @property
     def deleted(self) -> bool:
         return git.is_zero(self.new)
 
