@@ -22,7 +22,8 @@ _TEMPLATED = re.compile(
     r"""^(?:\$\{\{?.*\}\}?$|\{\{.*\}\}$|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$|%[A-Za-z_][A-Za-z0-9_]*%$|<[^<>]{1,80}>$|\[[^\[\]]{1,80}\]$|@[A-Za-z_]+@$|\(\(.*\)\)$|\$\([^)]*\)$|`[^`]*`$)"""
 )
 _ENV_REF = re.compile(
-    r"""(?:os\.environ|os\.getenv|getenv|process\.env|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|secrets\.|vault:|env\()""",
+    # ...plus values encrypted at rest: dotenvx "encrypted:..." and sops "ENC[AES256_GCM,...]".
+    r"""(?:os\.environ|os\.getenv|getenv|process\.env|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|secrets\.|vault:|env\(|^encrypted:|^ENC\[)""",
     re.IGNORECASE,
 )
 _WORDS = re.compile(
