@@ -96,7 +96,7 @@ def _positives(tmp: Path) -> list[tuple[str, dict, set[str], str, list[str]]]:
         ("dotenv", {".env": f"APP_NAME=shop\nDB_HOST=localhost\nDB_PASSWORD={v['db']}\nSESSION_SECRET={v['env']}\nPORT=8080\n"},
          {"dotenv-file"}, "", [v["db"], v["env"]]),
         ("dotenv-production", {".env.production": f"export API_KEY=\"{v['env']}\"\n"}, {"dotenv-file"}, "", [v["env"]]),
-        ("dotenv-url", {".env.local": f"DATABASE_URL=postgres://app:{v['pg']}@db:5432/app\n"}, {"dotenv-file"}, "", [v["pg"]]),
+        ("dotenv-url", {".env.local": "DATABASE_URL=postgres://app:" f"{v['pg']}@db:5432/app\n"}, {"dotenv-file"}, "", [v["pg"]]),
     ]
 
 
@@ -136,7 +136,7 @@ def test_private_key_files_by_name_even_encrypted(tmp_path: Path) -> None:
 
 def test_provider_token_in_credential_file_is_one_finding(tmp_path: Path) -> None:
     tok = make_token("ghp")
-    write(tmp_path, {".git-credentials": f"https://alice:{tok}@github.com\n"})
+    write(tmp_path, {".git-credentials": "https://alice:" f"{tok}@github.com\n"})
     rc, doc, out = scan_json(tmp_path)
     assert rc == 1 and [f["rule_id"] for f in doc["findings"]] == ["github-pat-classic"]
     assert doc["findings"][0]["details"]["file_kind"] == "git-credentials-file"

@@ -72,8 +72,7 @@ _GITHUB_CI = ("Use the built-in GITHUB_TOKEN with the minimum permissions: block
 _TOKEN_ADVICE = {
     "github-pat-classic": "Prefer a fine-grained token with an expiry over a classic PAT for personal use, and a "
                           "GitHub App over a PAT for automation on behalf of an organisation.",
-    "github-fine-grained-pat": "Give it an expiry and only the repositories and permissions it needs; for "
-                               "automation on behalf of an organisation, use a GitHub App instead of a PAT.",
+    "github-fine-grained-pat": "For automation on behalf of an organisation, use a GitHub App instead of a PAT.",
     "github-legacy-token": "Replace it with a fine-grained token with an expiry, or a GitHub App for an "
                            "organisation's automation.",
     "github-oauth-token": "OAuth tokens come from the authorisation flow at run time; store them only in a "

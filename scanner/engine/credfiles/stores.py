@@ -42,6 +42,7 @@ HTPASSWD = Kind("htpasswd-hash", "Apache password hash (.htpasswd)", "medium", "
 _CRED_URL = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:@/\s]*)(?::(?P<password>[^@/\s]*))?@[^\s/]+")
 _INI = re.compile(rb"^\s*(?P<key>[A-Za-z0-9_.@-]+)\s*[=:]\s*(?P<value>.*?)\s*$")
 _INI_EQ = re.compile(rb"^\s*(?P<key>[^\s=]+)\s*=\s*(?P<value>.*?)\s*$")    # npm keys hold ':' and '/'
+_NPM_FIELDS = ("_authToken", "_password", "_auth")
 _HASH = re.compile(r"^(?:\$(?:apr1|2[abxy]?|1|5|6)\$\S{8,}|\{SHA\}[A-Za-z0-9+/=]{27,28}|[./0-9A-Za-z]{13})$")
 
 
@@ -94,9 +95,10 @@ def netrc(path: str, data: bytes) -> list[Hit]:
 
 
 def npmrc(path: str, data: bytes) -> list[Hit]:
-    found = _ini(data, {"_authtoken": "_authToken", "_password": "_password", "_auth": "_auth",
-                        ":_authtoken": "_authToken", ":_password": "_password", ":_auth": "_auth"}, _INI_EQ)
-    return _hits(NPMRC, data, found)
+    # Keys are either bare ("_auth") or scoped to a registry ("//host/:_authToken").
+    wanted = {name.lower(): name for name in _NPM_FIELDS}
+    wanted.update({":" + name.lower(): name for name in _NPM_FIELDS})
+    return _hits(NPMRC, data, _ini(data, wanted, _INI_EQ))
 
 
 def pypirc(path: str, data: bytes) -> list[Hit]:
