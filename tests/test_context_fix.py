@@ -18,7 +18,7 @@ CASES = {
                 "command-line", ["credential helper", "gh auth login"]),
     "docker-login": ("Makefile", "login:\n\tdocker login -u ci -p {tok} ghcr.io\n",
                      "command-line", ["--password-stdin"]),
-    "url": ("tools/mirror.py", 'REMOTE = "https://x-access-token:" "{tok}@github.com/acme/app.git"\n',
+    "url": ("tools/mirror.py", 'REMOTE = "https://x-access-token:' '{tok}@github.com/acme/app.git"\n',
             "url", ["out of the URL", "credential helper", "gh auth login"]),
     "git-clone-url": ("README.md", "Clone with `git clone https://{tok}@github.com/acme/app.git`.\n",
                       "url", ["out of the URL"]),
