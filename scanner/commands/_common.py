@@ -19,6 +19,23 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
                    help="report findings at or above this confidence (default: medium)")
 
 
+def add_baseline_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--baseline", metavar="FILE",
+                   help="secrets listed in this baseline do not fail the run (default: the configured one)")
+
+
+def apply_baseline(args: argparse.Namespace, cfg, report) -> None:
+    """Drop findings whose secret is in the baseline named by --baseline or the configuration."""
+    path = getattr(args, "baseline", None) or cfg.baseline
+    if not path:
+        return
+    from scanner.policy import baseline
+
+    if cfg.path is not None and not getattr(args, "baseline", None):
+        path = str(cfg.path.parent / path)
+    report.findings = baseline.load(Path(path)).filter(report.findings)
+
+
 def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "jsonl", "sarif")) -> None:
     p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")

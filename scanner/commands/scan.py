@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, add_config_options,
-                                      add_output_options, emit, load_config)
+from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, add_baseline_option,
+                                      add_config_options, add_output_options, apply_baseline, emit,
+                                      load_config)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-ignore", action="store_true", help="scan files that .gitignore excludes too")
     p.add_argument("--max-file-size", metavar="SIZE", help="skip (with a warning) files larger than this, e.g. 50MB")
     p.add_argument("--scan-binary", action="store_true", help="scan binary files too")
-    p.add_argument("--baseline", metavar="FILE", help="findings listed in this baseline do not fail the run")
     add_config_options(p)
+    add_baseline_option(p)
     add_output_options(p)
     p.set_defaults(func=run)
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             report.skipped.append((item.path, result.skipped))
         report.findings.extend(result.findings)
     report.stats = {"files_scanned": scanned, "skipped": len(report.skipped), "errors": len(report.errors)}
-    _apply_baseline(args, cfg, report)
+    apply_baseline(args, cfg, report)
     policy = FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
     report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
     emit(args, report)
@@ -79,12 +80,3 @@ def _scan_stream(engine, item) -> list:
                 seen.add(key)
                 out.append(f)
     return out
-
-
-def _apply_baseline(args: argparse.Namespace, cfg, report) -> None:
-    path = getattr(args, "baseline", None) or cfg.baseline
-    if not path:
-        return
-    from scanner.policy import baseline
-
-    report.findings = baseline.load(Path(path)).filter(report.findings)

@@ -3,21 +3,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
-from pathlib import Path
 
 import hyperscan
 
+from scanner.cache import cache_dir, write_atomic
 from scanner.rules.model import Rule
 
 DECODE = -1  # marker: a base64 spelling of a keyword, the run around it needs decoding
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("LEAKWARDEN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "leakwarden")
-    return Path(base)
 
 
 def base64_spellings(keyword: bytes) -> set[bytes]:
@@ -33,6 +25,17 @@ def base64_spellings(keyword: bytes) -> set[bytes]:
     return out
 
 
+def encoded_spellings(keyword: bytes) -> set[bytes]:
+    """``ghp_`` as it appears percent-encoded (``ghp%5F``) or in string escapes (``ghp\\u005f``);
+    the window around such a hit is decoded before the rule's regex runs."""
+    out = set()
+    for fmt in (b"%%%02X", b"\\u%04x", b"\\x%02x"):
+        out.add(b"".join(keyword[i:i + 1] if keyword[i:i + 1].isalnum() else fmt % keyword[i]
+                         for i in range(len(keyword))))
+    out.discard(keyword)
+    return out
+
+
 class Prefilter:
     """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers."""
 
@@ -42,7 +45,8 @@ class Prefilter:
         for idx, rule in enumerate(rules):
             for kw in rule.keywords:
                 raw = kw.encode("utf-8")
-                keywords.setdefault(raw.lower(), []).append(idx)
+                for spelling in {raw.lower(), *(s.lower() for s in encoded_spellings(raw))}:
+                    keywords.setdefault(spelling, []).append(idx)
                 # Only distinctive token prefixes are worth finding inside base64 blobs.
                 if rule.confidence == "high" and "generic" not in rule.tags and len(raw) >= 4:
                     spellings |= base64_spellings(raw)
@@ -75,7 +79,7 @@ class Prefilter:
             pass
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
-        _write_atomic(path, hyperscan.dumpb(db))
+        write_atomic(path, hyperscan.dumpb(db))
         return db
 
     def hits(self, data: bytes) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
@@ -99,14 +103,3 @@ class Prefilter:
 
 def _escape(literal: bytes) -> bytes:
     return b"".join(b"\\x%02x" % b for b in literal)
-
-
-def _write_atomic(path: Path, blob: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # an unwritable cache only costs the next run a recompile

@@ -8,6 +8,7 @@ from scanner.report import Report
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
+_ENCODINGS = {"base64": "found inside base64", "escaped": "found inside string escapes", "percent": "found percent-encoded"}
 
 
 def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> None:
@@ -23,7 +24,7 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
         out.write(f"{c(_BOLD, where)}: {c(_COLORS.get(f.severity, ''), level)} {f.rule_id}\n")
         out.write(f"    type:   {f.type}\n")
         out.write(f"    secret: {printable(value)}\n")
-        why = f.reason + (f" (found {f.encoding})" if f.encoding else "")
+        why = f.reason + (f" ({_ENCODINGS.get(f.encoding, f.encoding)})" if f.encoding else "")
         out.write(f"    why:    {why}; confidence {f.confidence}\n")
         if f.details.get("verification"):
             out.write(f"    live:   {printable(str(f.details['verification']))}\n")

@@ -1,7 +1,9 @@
 """The Rule record and loading of rule packs (TOML), with errors that name file, rule and key."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,9 +122,23 @@ def load_pack(path: Path) -> list[Rule]:
 
 
 def load_builtin() -> list[Rule]:
+    """The built-in packs, validated once and then served from the cache: validating means
+    compiling every regex, which costs more than a whole commit-hook run."""
+    from scanner import __version__
+    from scanner.cache import cache_dir, write_atomic
+
+    files = builtin_files()
+    stamp = repr([(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files] + [__version__])
+    cached = cache_dir() / f"rules-{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.json"
+    try:
+        return [Rule(**item) for item in json.loads(cached.read_bytes())]
+    except (OSError, ValueError, TypeError):
+        pass
     rules: list[Rule] = []
-    for path in builtin_files():
+    for path in files:
         rules.extend(load_pack(path))
+    fields = [f.name for f in dataclasses.fields(Rule) if not f.name.startswith("_")]
+    write_atomic(cached, json.dumps([{k: getattr(r, k) for k in fields} for r in rules]).encode())
     return rules
 
 

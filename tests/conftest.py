@@ -1,0 +1,86 @@
+"""Shared fixtures: real git repositories in temporary directories, generated secrets, the real CLI.
+
+Secrets are generated at test time (valid checksums, plausible key bodies); none is committed.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scanner.rules.templates import expand  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read the developer's git config, and always have an identity and a cache of their own."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text("[user]\n\tname = Test User\n\temail = test@example.invalid\n"
+                         "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n")
+    os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    os.environ["LEAKWARDEN_CACHE"] = str(tmp_path_factory.mktemp("lw-cache"))
+    os.environ.pop("NO_COLOR", None)
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        os.environ.pop(var, None)
+
+
+_counter = [0]
+
+
+def make_token(kind: str = "ghp", valid: bool = True) -> str:
+    """A fresh GitHub token each call; kind is ghp/gho/ghu/ghs/ghr/github_pat/ghs_jwt."""
+    _counter[0] += 1
+    name = "github" if valid else "github-invalid"
+    return expand(f"{{{{{name}:{kind}}}}}", f"test/{kind}/{_counter[0]}")
+
+
+def make_key(fmt: str = "rsa") -> str:
+    _counter[0] += 1
+    return expand(f"{{{{key:{fmt}}}}}", f"test/key/{_counter[0]}")
+
+
+@pytest.fixture
+def token():
+    return make_token
+
+
+def git(cwd: Path, *args: str, check: bool = True, env: dict | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, check=check, capture_output=True,
+                          env={**os.environ, **(env or {})}, input=input)
+
+
+def commit_file(repo: Path, name: str, content: str | bytes, message: str = "change") -> str:
+    path = repo / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    git(repo, "add", "--", name)
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").stdout.decode().strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q")
+    return path
+
+
+def leakwarden(*args: str, cwd: Path | None = None, input: bytes | None = None,
+               env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real CLI of this checkout in a child process."""
+    return subprocess.run([sys.executable, "-m", "scanner", *args], cwd=cwd, input=input, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+@pytest.fixture
+def cli():
+    return leakwarden
