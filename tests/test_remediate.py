@@ -159,3 +159,23 @@ def test_remediate_from_history(repo: Path, leaky: dict, tmp_path: Path):
     assert "github-oauth-token" in {s["rule_id"] for s in plan["secrets"]}
     assert old not in proc.stdout.decode()
     _check_filter_repo(repo, expr, {**leaky, "gho": old}, tmp_path)
+
+
+def test_each_location_gets_advice_for_its_place(tmp_path):
+    tok = make_token()
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(f"env:\n  TOKEN: {tok}\n")
+    (tmp_path / "deploy.sh").write_text(f"git clone https://{tok}@github.com/acme/app.git\n")
+    (tmp_path / "app.py").write_text(f"client = Github('{tok}')\n")
+    report = tmp_path / "r.json"
+    leakwarden("scan", "--no-ignore", "--show-secrets", "--format", "json", "-o", str(report), str(tmp_path))
+    plan = json.loads(leakwarden("remediate", str(report), "--format", "json").stdout)
+    (secret,) = plan["secrets"]
+    locations = {Path(loc["path"]).name: loc for loc in secret["steps"][1]["locations"]}
+    assert locations["ci.yml"]["context"] == "ci-workflow" and "GITHUB_TOKEN" in locations["ci.yml"]["advice"]
+    assert locations["deploy.sh"]["context"] in ("url", "command-line")
+    assert "credential helper" in locations["deploy.sh"]["advice"]
+    assert locations["app.py"]["context"] == "source-code" and "environment" in locations["app.py"]["advice"]
+    assert "leakwarden revoke --history --yes" in secret["steps"][2]["text"]
+    markdown = leakwarden("remediate", str(report)).stdout.decode()
+    assert "(ci-workflow):" in markdown and tok not in markdown

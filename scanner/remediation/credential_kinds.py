@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_PAT_REVOKE = ("Revoke it with `leakwarden revoke` (GitHub's credential revocation API; it works without "
+_PAT_REVOKE = ("Revoke it with `leakwarden revoke --history --yes` (without `--yes` it only lists what it would do; paths or `--report FILE` work in place of `--history`) (GitHub's credential revocation API; it works without "
                "knowing whose token it is), or delete it at {new_url}.")
 
 
@@ -52,18 +52,18 @@ KINDS: dict[str, Kind] = {
         "Does not expire until revoked (or unused for a year).",
         "Have the user authorize the OAuth app again, which issues a new token; check the OAuth app's "
         "settings.", _OAUTH_APPS,
-        "Revoke it with `leakwarden revoke`; the app owner can also delete it with "
+        "Revoke it with `leakwarden revoke --history --yes` (without `--yes` it only lists what it would do; paths or `--report FILE` work in place of `--history`); the app owner can also delete it with "
         "`DELETE /applications/{client_id}/token`.", "leakwarden-revoke"),
     "github-user-to-server-token": Kind(
         "user-to-server-token", "Acts for a user through a GitHub App: the user's access, limited to the "
         "app's permissions and installations.", "8 hours when the app uses expiring user tokens; otherwise "
         "until revoked.",
         "Sign the user in to the GitHub App again (or use its refresh token), in the GitHub App's settings "
-        "flow.", _REFRESH, "Revoke it with `leakwarden revoke`.", "leakwarden-revoke"),
+        "flow.", _REFRESH, "Revoke it with `leakwarden revoke --history --yes` (without `--yes` it only lists what it would do; paths or `--report FILE` work in place of `--history`).", "leakwarden-revoke"),
     "github-refresh-token": Kind(
         "refresh-token", "Mints new user-to-server tokens for the GitHub App and user, with the same access.",
         "6 months.", "Sign the user in to the GitHub App again to get a new token pair.", _REFRESH,
-        "Revoke it with `leakwarden revoke`.", "leakwarden-revoke"),
+        "Revoke it with `leakwarden revoke --history --yes` (without `--yes` it only lists what it would do; paths or `--report FILE` work in place of `--history`).", "leakwarden-revoke"),
     "github-installation-token": Kind(
         "installation-token", "Acts as a GitHub App installation: the app's permissions on the repositories "
         "it is installed on (Actions' GITHUB_TOKEN is one).",

@@ -45,7 +45,8 @@ def markdown(plan: dict[str, Any], out: IO[str]) -> None:
                   + (f" <{create['url']}>" if create["url"] else "") + "\n")
         out.write(f"2. **Replace the old one everywhere it is used.** {printable(replace['text'])}\n")
         for loc in replace["locations"]:
-            out.write(f"   - {_where(loc)}\n")
+            advice = f" ({loc['context']}): {printable(loc['advice'])}" if loc.get("advice") else ""
+            out.write(f"   - {_where(loc)}{advice}\n")
         out.write(f"3. **Revoke the old one.** {printable(revoke['text'])}\n")
         out.write(f"4. **Rewrite history{'' if rewrite['needed'] else ' (not needed)'}.** {printable(rewrite['text'])}\n")
     rw = plan["history_rewrite"]
