@@ -203,3 +203,16 @@ def test_history_judges_blobs_at_their_path(repo, cli):
     assert by_rule["dotenv-file"]["path"] == ".env"
     assert by_rule["github-pat-classic"]["details"]["context"] == "ci-workflow"
     assert "GITHUB_TOKEN" in by_rule["github-pat-classic"]["fix"]
+
+
+def test_text_report_lists_every_place(repo, cli):
+    from conftest import commit_file
+    tok = make_token()
+    commit_file(repo, "a.txt", f"t={tok}\n", "one")
+    git(repo, "mv", "a.txt", "b.txt")
+    git(repo, "commit", "-q", "-m", "two")
+    commit_file(repo, "c.py", f"x = '{tok}'\n", "three")
+    out = cli("history", cwd=repo).stdout.decode()
+    assert "seen:   3 places" in out
+    assert all(f" {name}:1" in out for name in ("a.txt", "b.txt", "c.py"))
+    assert tok not in out

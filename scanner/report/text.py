@@ -8,6 +8,7 @@ from scanner.report import Report
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
+MAX_PLACES = 10
 _ENCODINGS = {"base64": "found inside base64", "escaped": "found inside string escapes", "percent": "found percent-encoded"}
 
 
@@ -28,8 +29,16 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
         out.write(f"    why:    {why}; confidence {f.confidence}\n")
         if f.details.get("verification"):
             out.write(f"    live:   {printable(str(f.details['verification']))}\n")
-        if len(f.occurrences) > 1:
-            out.write(f"    seen:   {len(f.occurrences)} places\n")
+        if f.occurrences:
+            out.write(f"    seen:   {len(f.occurrences)} place{'s' if len(f.occurrences) != 1 else ''}"
+                      f"{', first in ' + f.commit[:12] if f.commit else ''}\n")
+            for occ in f.occurrences[:MAX_PLACES]:
+                commit = str(occ.get("commit", ""))[:12] or "-"
+                who = " ".join(str(occ.get(k, "")) for k in ("author", "date") if occ.get(k))
+                out.write(f"            {commit} {printable(str(occ.get('path', '')))}:{occ.get('line', '')}"
+                          f"{'  ' + printable(who) if who else ''}\n")
+            if len(f.occurrences) > MAX_PLACES:
+                out.write(f"            … and {len(f.occurrences) - MAX_PLACES} more (--format json lists all)\n")
         out.write(f"    fix:    {printable(f.fix)}\n")
         if f.url:
             out.write(f"    {c(_DIM, 'see:')}    {f.url}\n")
