@@ -157,3 +157,13 @@ def test_detect_secrets_baseline_hashes_are_not_secrets(cli, tmp_path):
         '{"results": {"a.py": [{"type": "Secret Keyword", "hashed_secret": '
         '"8fc7c1d0a14e9f2b6d1c3e5a7b9d0f2e4c6a8b1d", "line_number": 3}]}}\n')
     assert cli("scan", "--no-ignore", str(tmp_path)).returncode == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux /proc")
+def test_unreadable_file_is_an_error_even_for_root(cli):
+    # Reading a process's own memory from offset 0 fails with EIO for every user, root included.
+    result = cli("scan", "--format", "json", "/proc/self/mem")
+    doc = _json(result)
+    assert result.returncode == 3
+    assert doc["errors"][0]["error"].startswith("cannot read")
+    assert b"cannot read" in cli("scan", "/proc/self/mem").stdout

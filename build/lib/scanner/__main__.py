@@ -1,3 +1,0 @@
-from scanner.cli import main
-
-raise SystemExit(main())

@@ -1,1 +1,0 @@
-"""One module per command. Each defines ``register(subparsers)``; heavy imports wait for ``run``."""

@@ -1,1 +1,0 @@
-"""One engine: rules -> prefilter -> confirming regexes -> validators -> entropy -> allow filters."""

@@ -1,1 +1,0 @@
-"""Policies decide what a finding means for a run: block, warn, or let it through."""

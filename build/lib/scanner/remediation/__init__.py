@@ -1,1 +1,0 @@
-"""Remediation plans for leaked credentials: rotate, replace, revoke, then (maybe) rewrite history."""

@@ -1,1 +1,0 @@
-"""Rules as data: loading rule packs, expanding their example templates, checking examples."""
