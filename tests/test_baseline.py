@@ -176,7 +176,6 @@ def test_fail_on_and_fail_on_severity(repo: Path):
 
 
 def test_create_from_history(leaky):
-    pytest.importorskip("scanner.sources.history")
     repo, tok, _ = leaky
     commit_file(repo, "old.py", f'TOKEN2 = "{make_token("gho")}"\n')
     git(repo, "rm", "-q", "old.py")

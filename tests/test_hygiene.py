@@ -269,7 +269,6 @@ def test_dotenv_committed_to_a_repository_is_found_in_the_work_tree(repo: Path) 
 
 
 def test_dotenv_in_a_staged_commit_is_blocked(repo: Path) -> None:
-    pytest.importorskip("scanner.commands.staged")
     value = rand(28)
     (repo / ".env").write_text(f"DB_PASSWORD={value}\n")
     git(repo, "add", ".env")

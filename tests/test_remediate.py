@@ -147,7 +147,6 @@ def test_filter_repo_expressions_remove_every_secret(repo: Path, leaky: dict, tm
 
 @pytest.mark.skipif(shutil.which("git-filter-repo") is None, reason="git-filter-repo is not installed")
 def test_remediate_from_history(repo: Path, leaky: dict, tmp_path: Path):
-    pytest.importorskip("scanner.sources.history")
     old = make_token("gho")
     commit_file(repo, "gone.txt", f"{old}\n")
     git(repo, "rm", "-q", "gone.txt")

@@ -1,7 +1,6 @@
 """``leakwarden verify`` against a local fake GitHub API (tests/fake_github.py); never the internet."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 import time
@@ -294,15 +293,6 @@ def test_unreadable_report_and_bad_api_url_are_usage_errors(cli, tmp_path, fake_
     assert proc.returncode == 2 and "--api-url" in proc.stderr.decode()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("scanner.sources.history") is not None,
-                    reason="the history scanner exists in this checkout")
-def test_history_without_the_history_scanner_is_a_clear_error(cli, tmp_path, fake_github):
-    proc = run_verify(cli, tmp_path, fake_github, "--history", ".")
-    assert proc.returncode == 2 and "history scanner" in proc.stderr.decode()
-
-
-@pytest.mark.skipif(importlib.util.find_spec("scanner.sources.history") is None,
-                    reason="the history scanner is not in this checkout yet")
 def test_history_tokens_are_verified(cli, repo, fake_github):
     tok = make_token("ghp")
     fake_github.add_user_token(tok)

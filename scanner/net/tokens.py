@@ -51,15 +51,9 @@ def _scan(args: argparse.Namespace) -> Report:
         return scan_paths(engine, cfg, paths)
     if len(paths) != 1:
         raise UsageError("--history takes one repository")
-    try:
-        from scanner.sources.history import scan_history
-    except ImportError:
-        raise UsageError("--history needs the history scanner (scanner.sources.history), "
-                         "which this installation does not have") from None
-    result = scan_history(Path(paths[0]), engine)
-    if isinstance(result, Report):
-        return result
-    return Report(findings=list(getattr(result, "findings", result)))
+    from scanner.commands._history import history_findings
+
+    return Report(findings=history_findings(Path(paths[0]), engine))
 
 
 def load_report(path: Path) -> list[Finding]:
