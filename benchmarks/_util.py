@@ -1,0 +1,131 @@
+"""Running and timing commands, and the shape of a benchmark result."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent     # the leakwarden checkout being measured
+PY = sys.executable                               # the interpreter itself, never a pyenv shim
+
+
+@dataclass
+class Timing:
+    wall: float          # seconds
+    cpu: float           # user + sys seconds of the process and the children it waited for
+    max_rss_mb: float    # peak resident set of the largest single process in the tree
+    rc: int
+
+
+@dataclass
+class Row:
+    """One reported number: the measured value, its target and whether it passed (None: no target)."""
+    bench: str
+    metric: str
+    value: float | None
+    unit: str
+    target: str = ""
+    passed: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Result:
+    rows: list[Row] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    def add(self, *args, **kwargs) -> Row:
+        row = Row(*args, **kwargs)
+        self.rows.append(row)
+        return row
+
+    def to_json(self) -> dict:
+        return {"rows": [asdict(r) for r in self.rows], "details": self.details}
+
+
+def leakwarden_cmd(*args: str) -> list[str]:
+    return [PY, "-m", "scanner", *args]
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment every measured command gets: this checkout first on the path, no colour."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["NO_COLOR"] = "1"
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                "GIT_QUARANTINE_PATH", "GIT_ALTERNATE_OBJECT_DIRECTORIES"):
+        env.pop(var, None)
+    env.update(extra)
+    return env
+
+
+def run(cmd: list[str], *, cwd: Path | str | None = None, stdin: Path | None = None,
+        stdout: Path | None = None, env: dict | None = None, stderr: Path | None = None) -> Timing:
+    """Run cmd with files (never pipes) for its streams, and time it with wait4's rusage."""
+    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
+    fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
+    ferr = open(stderr, "wb") if stderr else subprocess.DEVNULL
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=fin, stdout=fout, stderr=ferr,
+                                env=env if env is not None else bench_env())
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        for fh in (fin, fout, ferr):
+            if hasattr(fh, "close"):
+                fh.close()
+    return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+
+
+def repeat(cmd: list[str], n: int, **kwargs) -> list[Timing]:
+    run(cmd, **kwargs)  # warm-up: page cache, rule cache, prefilter database
+    return [run(cmd, **kwargs) for _ in range(n)]
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    try:
+        from importlib.metadata import version
+        ds = version("detect-secrets")
+    except Exception:  # noqa: BLE001 - reported, not required
+        ds = "not installed"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2), "python": platform.python_version(),
+            "platform": platform.platform(), "git": git, "detect_secrets": ds, "leakwarden_commit": commit}
+
+
+def command_available(name: str) -> bool:
+    """Whether this checkout has ``leakwarden <name>`` (commands land on main one by one)."""
+    return (ROOT / "scanner" / "commands" / f"{name.replace('-', '_')}.py").exists()
+
+
+def warm_files(folder: Path) -> None:
+    """Read every file once so both tools start from the same (warm) page cache."""
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            try:
+                with open(os.path.join(dirpath, name), "rb") as fh:
+                    while fh.read(1 << 20):
+                        pass
+            except OSError:
+                pass
