@@ -84,7 +84,7 @@ def run(cmd: list[str], *, cwd: Path | str | None = None, stdin: Path | None = N
     return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
 
 
-def repeat(cmd: list[str], n: int, **kwargs) -> list[Timing]:
+def repeated(cmd: list[str], n: int, **kwargs) -> list[Timing]:
     run(cmd, **kwargs)  # warm-up: page cache, rule cache, prefilter database
     return [run(cmd, **kwargs) for _ in range(n)]
 

@@ -19,7 +19,7 @@ def _last_line(path: Path) -> str:
     return printable(lines[-1]) if lines else ""
 
 
-def run_bench(quick: bool, log=print) -> Result:
+def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
     res = Result()
     if not command_available("history"):
         res.add("history", "leakwarden history", None, "", note="skipped: command not available")
@@ -29,7 +29,7 @@ def run_bench(quick: bool, log=print) -> Result:
                 note="skipped in --quick: history repository not built yet (run the full suite once)")
         return res
     repo, info = corpus.history_repo(log)
-    runs = 1 if quick else 3
+    runs = repeat or (1 if quick else 3)
     floor = [run(["git", "cat-file", "--batch-all-objects", "--batch", "--unordered"], cwd=repo)
              for _ in range(runs + 1)][1:]  # the first run warms the page cache for both
     tmp = Path(tempfile.mkdtemp(prefix="lw-bench-history-"))

@@ -51,7 +51,7 @@ def _push(server: Path, tip: str, commits: int, runs: int, tmp: Path) -> tuple[l
     return hook, floor, err.read_text("utf-8", "replace")
 
 
-def run_bench(quick: bool, log=print) -> Result:
+def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
     res = Result()
     if not command_available("pre-receive"):
         res.add("pre-receive", "leakwarden pre-receive", None, "", note="skipped: command not available")
@@ -65,8 +65,8 @@ def run_bench(quick: bool, log=print) -> Result:
     tip = _git(server, "rev-parse", REF)
     tmp = Path(tempfile.mkdtemp(prefix="lw-bench-prerecv-"))
     try:
-        for commits, runs, target, limit in ((1, 5 if quick else 15, f"< {TARGET_ONE_MS:.0f} ms", TARGET_ONE_MS / 1000),
-                                             (1000, 1 if quick else 3, f"< {TARGET_BUDGET_S:.0f} s budget",
+        for commits, runs, target, limit in ((1, repeat or (5 if quick else 15), f"< {TARGET_ONE_MS:.0f} ms", TARGET_ONE_MS / 1000),
+                                             (1000, repeat or (1 if quick else 3), f"< {TARGET_BUDGET_S:.0f} s budget",
                                               TARGET_BUDGET_S)):
             hook, floor, stderr = _push(server, tip, commits, runs, tmp)
             wall = median(t.wall for t in hook)

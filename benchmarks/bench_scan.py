@@ -78,14 +78,14 @@ def _engine_in_process(folder: Path) -> dict:
     return {"seconds": seconds, "cpu": cpu, "bytes": total, "text_bytes": text_bytes}
 
 
-def run_bench(quick: bool, log=print) -> Result:
+def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
     res = Result()
     full = corpus.tree(log)
     sub = corpus.subset(5 * MB if quick else 30 * MB, log)
     floor_full = corpus.git_copy(full, log)
     floor_sub = corpus.git_copy(sub, log)
     warm_files(full.path)
-    runs = 1 if quick else 3
+    runs = repeat or (1 if quick else 3)
     tmp = Path(tempfile.mkdtemp(prefix="lw-bench-scan-"))
 
     # Head-to-head on the subset.

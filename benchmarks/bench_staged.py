@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 
 from benchmarks import corpus
-from benchmarks._util import Result, command_available, leakwarden_cmd, median, repeat
+from benchmarks._util import Result, command_available, leakwarden_cmd, median, repeated
 
 TARGET_MS = 150.0
 
@@ -19,7 +19,7 @@ def _pick_file(work) -> str:
     raise RuntimeError("no suitable file in the checkout")
 
 
-def run_bench(quick: bool, log=print) -> Result:
+def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
     res = Result()
     if not command_available("staged"):
         res.add("staged", "leakwarden staged", None, "", note="skipped: command not available")
@@ -30,7 +30,7 @@ def run_bench(quick: bool, log=print) -> Result:
         return res
     repo, info = corpus.history_repo(log)
     work = corpus.worktree_of(repo, log)
-    n = 10 if quick else 21
+    n = repeat or (10 if quick else 21)
     files = int(subprocess.run(["git", "ls-files", "-z"], cwd=work, capture_output=True,
                                check=True).stdout.count(b"\0"))
     name = _pick_file(work)
@@ -38,8 +38,8 @@ def run_bench(quick: bool, log=print) -> Result:
         with open(work / name, "a", encoding="utf-8") as fh:
             fh.write("BENCH_TIMEOUT_SECONDS = 30\n")
         subprocess.run(["git", "add", "--", name], cwd=work, check=True)
-        floor = repeat(["git", "diff", "--cached", "-U0"], n, cwd=work)
-        timings = repeat(leakwarden_cmd("staged"), n, cwd=work)
+        floor = repeated(["git", "diff", "--cached", "-U0"], n, cwd=work)
+        timings = repeated(leakwarden_cmd("staged"), n, cwd=work)
     finally:
         subprocess.run(["git", "reset", "-q", "--hard", "HEAD"], cwd=work, check=True)
     ms = median(t.wall for t in timings) * 1000

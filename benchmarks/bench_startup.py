@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks._util import PY, ROOT, Result, bench_env, leakwarden_cmd, median, repeat
+from benchmarks._util import PY, ROOT, Result, bench_env, leakwarden_cmd, median, repeated
 
 TARGET_MS = 150.0
 
@@ -31,9 +31,9 @@ def import_times(cmd: list[str], cwd: Path, top: int = 12) -> list[tuple[str, fl
     return rows[:top]
 
 
-def run_bench(quick: bool, log=print) -> Result:
+def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
     res = Result()
-    n = 10 if quick else 21
+    n = repeat or (10 if quick else 21)
     small = corpus.small_file()
     repo = Path(tempfile.mkdtemp(prefix="lw-bench-startup-"))
     try:
@@ -41,20 +41,20 @@ def run_bench(quick: bool, log=print) -> Result:
         subprocess.run(["git", "init", "-q", str(repo)], check=True)
         target = repo / small.name
         shutil.copyfile(small, target)
-        bare = _ms(repeat([PY, "-c", "pass"], n, cwd=repo))
-        imp = _ms(repeat([PY, "-c", "import scanner.cli"], n, cwd=repo))
-        parser = _ms(repeat([PY, "-c", "import scanner.cli as c; c.build_parser()"], n, cwd=repo))
+        bare = _ms(repeated([PY, "-c", "pass"], n, cwd=repo))
+        imp = _ms(repeated([PY, "-c", "import scanner.cli"], n, cwd=repo))
+        parser = _ms(repeated([PY, "-c", "import scanner.cli as c; c.build_parser()"], n, cwd=repo))
         scan_cmd = leakwarden_cmd("scan", target.name)
-        timings = repeat(scan_cmd, n, cwd=repo)
+        timings = repeated(scan_cmd, n, cwd=repo)
         scan = _ms(timings)
-        outside = _ms(repeat(leakwarden_cmd("scan", str(small)), n, cwd=small.parent))
+        outside = _ms(repeated(leakwarden_cmd("scan", str(small)), n, cwd=small.parent))
         # Without site's .pth hooks (this machine has an editable install and a sandbox CA hook
         # that import ~35 ms of modules in every interpreter); site-packages stays importable.
         site = subprocess.run([PY, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                               capture_output=True, text=True, check=True).stdout.strip()
         env = bench_env(PYTHONPATH=f"{ROOT}{os.pathsep}{site}")
-        bare_s = _ms(repeat([PY, "-S", "-c", "pass"], n, cwd=repo, env=env))
-        scan_s = _ms(repeat([PY, "-S", "-m", "scanner", "scan", target.name], n, cwd=repo, env=env))
+        bare_s = _ms(repeated([PY, "-S", "-c", "pass"], n, cwd=repo, env=env))
+        scan_s = _ms(repeated([PY, "-S", "-m", "scanner", "scan", target.name], n, cwd=repo, env=env))
         if any(t.rc != 0 for t in timings):
             raise RuntimeError(f"leakwarden scan exited {timings[-1].rc} on a clean file")
         res.add("startup", "python -c pass", bare, "ms", note=f"median of {n}")

@@ -1,6 +1,6 @@
 """Run the leakwarden benchmarks and print a results table (Markdown).
 
-    python benchmarks/run.py [--quick] [--only NAME[,NAME]] [--json OUT]
+    python benchmarks/run.py [--quick] [--only NAME[,NAME]] [--repeat N] [--json OUT]
 
 Inputs are built from real code on this machine and cached in ~/.cache/leakwarden-bench/
 (see benchmarks/corpus.py). Exit status: 0 when every benchmark ran (whether or not it met
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="leakwarden benchmarks (see benchmarks/README.md)")
     p.add_argument("--quick", action="store_true", help="fewer repetitions and a smaller detect-secrets subset")
     p.add_argument("--only", metavar="NAME", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
+    p.add_argument("--repeat", type=int, metavar="N", help="repetitions of each timed command (overrides the mode)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to OUT")
     args = p.parse_args(argv)
     names = BENCHMARKS
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         module = importlib.import_module(f"benchmarks.bench_{name}")
         try:
-            results[name] = module.run_bench(args.quick, log=_log)
+            results[name] = module.run_bench(args.quick, log=_log, repeat=args.repeat)
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
             crashed = True
             traceback.print_exc()
