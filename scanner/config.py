@@ -42,7 +42,7 @@ class Config:
 
 
 def _line_of(text: str, key: str) -> int:
-    m = re.search(rf"(?m)^\s*\[*\s*(?:tool\.leakwarden\.)?{re.escape(key)}\b", text)
+    m = re.search(rf"(?m)^[ \t]*\[*[ \t]*(?:tool\.leakwarden\.)?{re.escape(key)}\b", text)
     return text.count("\n", 0, m.start()) + 1 if m else 1
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from scanner.engine import decode
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.entropy import shannon
-from scanner.engine.placeholders import generic_placeholder, structural_placeholder
+from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, structural_placeholder
 from scanner.engine.prefilter import Prefilter
 from scanner.engine.text import LineIndex, prepare
 from scanner.engine.validators import KEEP_AS_LOW, VALIDATORS
@@ -32,6 +32,7 @@ class Candidate:
     end: int
     secret: bytes
     encoding: str = ""
+    name: bytes = b""    # what the secret is assigned to, for rules that capture it
 
 
 @dataclass
@@ -123,11 +124,12 @@ class Engine:
                 s, e = m.span("secret")
                 if s < 0 or e <= s:
                     continue
+                name = m.group("name") if "name" in rule.compiled.groupindex else b""
                 if offsets is None:
-                    out.append(Candidate(rule, base + s, base + e, m.group("secret")))
+                    out.append(Candidate(rule, base + s, base + e, m.group("secret"), "", name or b""))
                 else:
                     out.append(Candidate(rule, base + offsets[s], base + offsets[e - 1] + 1,
-                                         m.group("secret"), enc))
+                                         m.group("secret"), enc, name or b""))
         except TimeoutError:
             pass  # a rule that cannot finish on this window is a bad rule, not a finding
         return out
@@ -157,6 +159,8 @@ class Engine:
             return None
         generic = "generic" in rule.tags
         if structural_placeholder(secret) or (generic and generic_placeholder(secret)):
+            return None
+        if cand.name and not_a_secret_name(cand.name.decode("utf-8", "replace")):
             return None
         if rule.entropy is not None and not rule.multiline and shannon(secret) < rule.entropy:
             return None

@@ -25,9 +25,15 @@ def base64_spellings(keyword: bytes) -> set[bytes]:
     return out
 
 
-def percent_spelling(keyword: bytes) -> bytes:
-    """``ghp_`` as it appears in a URL query (``ghp%5F``); the window is percent-decoded later."""
-    return b"".join(b if b.isalnum() else b"%%%02X" % b[0] for b in (keyword[i:i + 1] for i in range(len(keyword))))
+def encoded_spellings(keyword: bytes) -> set[bytes]:
+    """``ghp_`` as it appears percent-encoded (``ghp%5F``) or in string escapes (``ghp\\u005f``);
+    the window around such a hit is decoded before the rule's regex runs."""
+    out = set()
+    for fmt in (b"%%%02X", b"\\u%04x", b"\\x%02x"):
+        out.add(b"".join(keyword[i:i + 1] if keyword[i:i + 1].isalnum() else fmt % keyword[i]
+                         for i in range(len(keyword))))
+    out.discard(keyword)
+    return out
 
 
 class Prefilter:
@@ -39,7 +45,7 @@ class Prefilter:
         for idx, rule in enumerate(rules):
             for kw in rule.keywords:
                 raw = kw.encode("utf-8")
-                for spelling in {raw.lower(), percent_spelling(raw).lower()}:
+                for spelling in {raw.lower(), *(s.lower() for s in encoded_spellings(raw))}:
                     keywords.setdefault(spelling, []).append(idx)
                 # Only distinctive token prefixes are worth finding inside base64 blobs.
                 if rule.confidence == "high" and "generic" not in rule.tags and len(raw) >= 4:
