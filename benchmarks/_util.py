@@ -10,7 +10,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent     # the leakwarden checkout being measured
+# The leakwarden checkout being measured: this one, or LEAKWARDEN_BENCH_CHECKOUT (to measure a
+# branch before it is merged).
+ROOT = Path(os.environ.get("LEAKWARDEN_BENCH_CHECKOUT") or Path(__file__).resolve().parent.parent).resolve()
 PY = sys.executable                               # the interpreter itself, never a pyenv shim
 
 
@@ -57,6 +59,8 @@ def bench_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["NO_COLOR"] = "1"
+    if os.environ.get("LEAKWARDEN_BENCH_CHECKOUT"):
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave someone else's checkout as it was
     for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
                 "GIT_QUARANTINE_PATH", "GIT_ALTERNATE_OBJECT_DIRECTORIES"):
         env.pop(var, None)
