@@ -139,3 +139,21 @@ def test_gitignore_respected_and_no_ignore(cli, repo):
     (repo / "ignored.txt").write_text(tok)
     assert cli("scan", str(repo)).returncode == 0
     assert cli("scan", "--no-ignore", str(repo)).returncode == 1
+
+
+def test_tracked_file_deleted_from_work_tree_is_not_an_error(cli, repo):
+    from tests.conftest import commit_file
+    commit_file(repo, "gone.txt", "hello\n")
+    (repo / "gone.txt").unlink()
+    (repo / "here.txt").write_text(make_token())
+    result = cli("scan", "--format", "json", str(repo))
+    assert result.returncode == 1
+    assert [os.path.basename(f["path"]) for f in _json(result)["findings"]] == ["here.txt"]
+    assert _json(result)["errors"] == []
+
+
+def test_detect_secrets_baseline_hashes_are_not_secrets(cli, tmp_path):
+    (tmp_path / ".secrets.baseline").write_text(
+        '{"results": {"a.py": [{"type": "Secret Keyword", "hashed_secret": '
+        '"8fc7c1d0a14e9f2b6d1c3e5a7b9d0f2e4c6a8b1d", "line_number": 3}]}}\n')
+    assert cli("scan", "--no-ignore", str(tmp_path)).returncode == 0

@@ -10,6 +10,7 @@ from typing import IO, Iterator
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 CONFIDENCES = ("low", "medium", "high")
+SEVERITIES = ("low", "medium", "high", "critical")
 
 
 def add_config_options(p: argparse.ArgumentParser) -> None:
@@ -24,16 +25,41 @@ def add_baseline_option(p: argparse.ArgumentParser) -> None:
                    help="secrets listed in this baseline do not fail the run (default: the configured one)")
 
 
-def apply_baseline(args: argparse.Namespace, cfg, report) -> None:
-    """Drop findings whose secret is in the baseline named by --baseline or the configuration."""
-    path = getattr(args, "baseline", None) or cfg.baseline
-    if not path:
-        return
+def apply_baseline(args: argparse.Namespace, cfg, report, start: Path | None = None) -> None:
+    """Drop findings whose secret is in the baseline: --baseline, the configured one, or
+    .leakwarden-baseline.json at the top of the repository (used only if it exists)."""
     from scanner.policy import baseline
 
-    if cfg.path is not None and not getattr(args, "baseline", None):
-        path = str(cfg.path.parent / path)
-    report.findings = baseline.load(Path(path)).filter(report.findings)
+    path, named = baseline.default_path(getattr(args, "baseline", None), cfg, start or Path.cwd())
+    if not named and not path.is_file():
+        return
+    before = len(report.findings)
+    report.findings = baseline.load(path).filter(report.findings)
+    if before != len(report.findings):
+        report.stats["baselined"] = before - len(report.findings)
+
+
+def add_fail_options(p: argparse.ArgumentParser, default: str = "the --min-confidence level") -> None:
+    p.add_argument("--fail-on", choices=CONFIDENCES,
+                   help=f"findings at or above this confidence fail the run; the others are shown as "
+                        f"warnings (default: {default}, or the config key fail_on)")
+    p.add_argument("--fail-on-severity", choices=SEVERITIES,
+                   help="only findings at or above this severity fail the run (default: low)")
+
+
+def fail_policy(cfg, default=None):
+    """--fail-on / fail_on beat the command's own default (scan: --min-confidence; hooks: HOOK_DEFAULT)."""
+    from scanner.policy.threshold import FailPolicy
+
+    if cfg.fail_on is None and default is not None:
+        return FailPolicy(confidence=default.confidence, severity=max(
+            default.severity, cfg.fail_on_severity, key=SEVERITIES.index))
+    return FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
+
+
+def mark_warnings(report, policy) -> None:
+    """Findings the policy does not block are reported as warnings."""
+    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
 
 
 def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "jsonl", "sarif")) -> None:
@@ -51,6 +77,13 @@ def load_config(args: argparse.Namespace, start: Path):
     cfg = config.load(path)
     if getattr(args, "min_confidence", None):
         cfg.min_confidence = args.min_confidence
+    if getattr(args, "fail_on", None):
+        cfg.fail_on = args.fail_on
+        # A finding that is not reported cannot fail the run: report down to --fail-on.
+        if CONFIDENCES.index(args.fail_on) < CONFIDENCES.index(cfg.min_confidence):
+            cfg.min_confidence = args.fail_on
+    if getattr(args, "fail_on_severity", None):
+        cfg.fail_on_severity = args.fail_on_severity
     return cfg
 
 

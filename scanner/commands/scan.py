@@ -5,8 +5,8 @@ import argparse
 from pathlib import Path
 
 from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, add_baseline_option,
-                                      add_config_options, add_output_options, apply_baseline, emit,
-                                      load_config)
+                                      add_config_options, add_fail_options, add_output_options, apply_baseline,
+                                      emit, fail_policy, load_config, mark_warnings)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-file-size", metavar="SIZE", help="skip (with a warning) files larger than this, e.g. 50MB")
     p.add_argument("--scan-binary", action="store_true", help="scan binary files too")
     add_config_options(p)
+    add_fail_options(p)
     add_baseline_option(p)
     add_output_options(p)
     p.set_defaults(func=run)
@@ -26,9 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from scanner.config import parse_size
     from scanner.engine.factory import build_engine
-    from scanner.policy.threshold import FailPolicy
-    from scanner.report import Report
-    from scanner.sources import files
 
     first = next((p for p in args.paths if p != "-"), ".")
     cfg = load_config(args, Path(first).resolve() if Path(first).exists() else Path.cwd())
@@ -37,9 +35,23 @@ def run(args: argparse.Namespace) -> int:
     if args.scan_binary:
         cfg.scan_binary = True
     engine = build_engine(cfg)
+    report = scan_paths(engine, cfg, args.paths, use_gitignore=not args.no_ignore)
+    apply_baseline(args, cfg, report, Path(first).resolve() if Path(first).exists() else None)
+    mark_warnings(report, fail_policy(cfg))
+    emit(args, report)
+    if any(f.fingerprint not in report.warned for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_INTERNAL if report.errors else EXIT_CLEAN
+
+
+def scan_paths(engine, cfg, paths: list[str], use_gitignore: bool = True):
+    """Scan files, directories and stdin into a Report (also used by ``baseline`` and ``remediate``)."""
+    from scanner.report import Report
+    from scanner.sources import files
+
     report = Report(findings=[])
     scanned = 0
-    for item in files.walk(args.paths, use_gitignore=not args.no_ignore, excludes=cfg.exclude_paths,
+    for item in files.walk(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths,
                            max_size=cfg.max_file_size):
         if item.error:
             report.errors.append((item.path, item.error))
@@ -56,13 +68,7 @@ def run(args: argparse.Namespace) -> int:
             report.skipped.append((item.path, result.skipped))
         report.findings.extend(result.findings)
     report.stats = {"files_scanned": scanned, "skipped": len(report.skipped), "errors": len(report.errors)}
-    apply_baseline(args, cfg, report)
-    policy = FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
-    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
-    emit(args, report)
-    if any(f.fingerprint not in report.warned for f in report.findings):
-        return EXIT_FINDINGS
-    return EXIT_INTERNAL if report.errors else EXIT_CLEAN
+    return report
 
 
 def _scan_stream(engine, item) -> list:

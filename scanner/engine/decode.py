@@ -38,9 +38,14 @@ def decode_base64(run: bytes) -> bytes | None:
     return out
 
 
+# Escapes that can hide part of a secret. A plain ``\n`` or ``\t`` in a code string can't,
+# and checking every window that has one would double the regex work on source code.
+_HIDING = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[/\"'])")
+
+
 def unescape(window: bytes) -> tuple[bytes, list[int]] | None:
     """JSON/YAML/C string escapes undone; ``offsets[i]`` is where output byte i came from."""
-    if b"\\" not in window:
+    if b"\\" not in window or not _HIDING.search(window):
         return None
     out = bytearray()
     offsets: list[int] = []

@@ -111,7 +111,7 @@ _NAME_BEFORE = re.compile(
     r"(?:next|page|change|request|output|input|continuation|idempotency|sync|cancel|csrf|xsrf|resume|"
     r"pagination|start|end|last|first|cursor|reset|forgot|confirm|new|old|current|verify|verification|"
     r"client[_.-]?(?=token)|import|export|update|upload|download|lock|lease|share|invite|invitation|registration|"
-    r"activation|unsubscribe|tracking|notification|callback|continue|marker|::)"
+    r"activation|unsubscribe|tracking|notification|callback|continue|marker|hash|hashed|::)"
     r"[a-z0-9_.:-]{0,20}(?:password|passwd|passphrase|secret|token|api[_.-]?key|apikey|access[_.-]?key|"
     r"auth[_.-]?key|credential)")
 _NAME_AFTER = re.compile(

@@ -76,7 +76,8 @@ def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str], max_size: in
     if top is not None:
         rel = os.path.relpath(root.resolve(), top.resolve())
         names = git.ls_files(top, [] if rel == "." else [rel])
-        candidates = [top / n for n in names]
+        # A tracked file deleted from the work tree has no content on disk to scan.
+        candidates = [top / n for n in names if os.path.lexists(top / n)]
     else:
         candidates = []
         for folder, dirs, files in os.walk(root, followlinks=False):

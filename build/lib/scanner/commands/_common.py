@@ -1,0 +1,116 @@
+"""Options and plumbing that several commands share."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+CONFIDENCES = ("low", "medium", "high")
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def add_config_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="configuration file (default: .leakwarden.toml or "
+                   "[tool.leakwarden] in pyproject.toml, found from the scanned repository)")
+    p.add_argument("--min-confidence", choices=CONFIDENCES,
+                   help="report findings at or above this confidence (default: medium)")
+
+
+def add_baseline_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--baseline", metavar="FILE",
+                   help="secrets listed in this baseline do not fail the run (default: the configured one)")
+
+
+def apply_baseline(args: argparse.Namespace, cfg, report, start: Path | None = None) -> None:
+    """Drop findings whose secret is in the baseline: --baseline, the configured one, or
+    .leakwarden-baseline.json at the top of the repository (used only if it exists)."""
+    from scanner.policy import baseline
+
+    path, named = baseline.default_path(getattr(args, "baseline", None), cfg, start or Path.cwd())
+    if not named and not path.is_file():
+        return
+    before = len(report.findings)
+    report.findings = baseline.load(path).filter(report.findings)
+    if before != len(report.findings):
+        report.stats["baselined"] = before - len(report.findings)
+
+
+def add_fail_options(p: argparse.ArgumentParser, default: str = "the --min-confidence level") -> None:
+    p.add_argument("--fail-on", choices=CONFIDENCES,
+                   help=f"findings at or above this confidence fail the run; the others are shown as "
+                        f"warnings (default: {default}, or the config key fail_on)")
+    p.add_argument("--fail-on-severity", choices=SEVERITIES,
+                   help="only findings at or above this severity fail the run (default: low)")
+
+
+def fail_policy(cfg, default=None):
+    """--fail-on / fail_on beat the command's own default (scan: --min-confidence; hooks: HOOK_DEFAULT)."""
+    from scanner.policy.threshold import FailPolicy
+
+    if cfg.fail_on is None and default is not None:
+        return FailPolicy(confidence=default.confidence, severity=max(
+            default.severity, cfg.fail_on_severity, key=SEVERITIES.index))
+    return FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
+
+
+def mark_warnings(report, policy) -> None:
+    """Findings the policy does not block are reported as warnings."""
+    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
+
+
+def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "jsonl", "sarif")) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--show-secrets", action="store_true",
+                   help="print secrets in full (never the default; use with care)")
+    p.add_argument("--no-color", action="store_true", help="no colour even on a terminal")
+
+
+def load_config(args: argparse.Namespace, start: Path):
+    from scanner import config
+
+    path = Path(args.config) if getattr(args, "config", None) else config.discover(start)
+    cfg = config.load(path)
+    if getattr(args, "min_confidence", None):
+        cfg.min_confidence = args.min_confidence
+    if getattr(args, "fail_on", None):
+        cfg.fail_on = args.fail_on
+        # A finding that is not reported cannot fail the run: report down to --fail-on.
+        if CONFIDENCES.index(args.fail_on) < CONFIDENCES.index(cfg.min_confidence):
+            cfg.min_confidence = args.fail_on
+    if getattr(args, "fail_on_severity", None):
+        cfg.fail_on_severity = args.fail_on_severity
+    return cfg
+
+
+def use_color(args: argparse.Namespace, stream: IO[str]) -> bool:
+    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR") or getattr(args, "output", None):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+@contextmanager
+def output(args: argparse.Namespace) -> Iterator[IO[str]]:
+    if getattr(args, "output", None):
+        with open(args.output, "w", encoding="utf-8") as fh:
+            yield fh
+    else:
+        yield sys.stdout
+
+
+def emit(args: argparse.Namespace, report) -> None:
+    from scanner.report import renderer
+
+    render = renderer(args.format)
+    with output(args) as out:
+        render(report, out, args.show_secrets, use_color(args, out))
+
+
+def warn(message: str) -> None:
+    from scanner.engine.text import printable
+
+    sys.stderr.write(f"leakwarden: {printable(message)}\n")

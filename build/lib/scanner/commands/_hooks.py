@@ -1,0 +1,57 @@
+"""What the client-side hook commands (staged, pre-push) share: policy, report, advice."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, add_baseline_option, add_config_options,
+                                      add_output_options, apply_baseline, emit, load_config)
+
+ADVICE = {
+    "commit": """\
+leakwarden: this commit was stopped because it adds the secret(s) above.
+  - Remove the secret from the file, and rotate it if it was real.
+  - Or unstage the file:     git restore --staged -- <path>
+  - A false positive:        put 'leakwarden:allow' in a comment on that line,
+                             or record it in a baseline (see docs/hooks.md)
+""",
+    "push": """\
+leakwarden: this push was stopped because the commits above add secret(s).
+  - Remove the secret and rewrite the commits that added it (git commit --amend for the
+    last one, git rebase -i for older ones), and rotate it if it was real.
+  - A false positive:        put 'leakwarden:allow' in a comment on that line,
+                             or record it in a baseline (see docs/hooks.md)
+""",
+}
+
+
+def add_hook_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
+    add_config_options(p)
+    add_baseline_option(p)
+    add_output_options(p)
+
+
+def setup(args: argparse.Namespace):
+    """(config, engine, policy) for a hook run."""
+    from scanner.engine.factory import build_engine
+    from scanner.policy.threshold import HOOK_DEFAULT, FailPolicy
+
+    cfg = load_config(args, Path(args.repo).resolve())
+    policy = FailPolicy(confidence=cfg.fail_on or HOOK_DEFAULT.confidence, severity=cfg.fail_on_severity)
+    return cfg, build_engine(cfg), policy
+
+
+def finish(args: argparse.Namespace, cfg, policy, report, *, what: str) -> int:
+    """Baseline, policy, output; ``what`` is 'commit' or 'push'."""
+    apply_baseline(args, cfg, report)
+    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
+    blocking = any(f.fingerprint not in report.warned for f in report.findings)
+    if report.findings or report.errors or args.format != "text":
+        emit(args, report)
+    if blocking:
+        sys.stdout.flush()  # the report first, then the advice
+        sys.stderr.write(ADVICE[what])
+        return EXIT_FINDINGS
+    return EXIT_CLEAN

@@ -1,0 +1,88 @@
+"""``leakwarden scan [PATH ...|-]``: files, directories and stdin."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, add_baseline_option,
+                                      add_config_options, add_fail_options, add_output_options, apply_baseline,
+                                      emit, fail_policy, load_config, mark_warnings)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("scan", help="scan files, directories or stdin (-)",
+                       description="Scan files, directories or stdin ('-'). Inside a git work tree, "
+                                   ".gitignore is respected unless --no-ignore is given.")
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories, or - for stdin")
+    p.add_argument("--no-ignore", action="store_true", help="scan files that .gitignore excludes too")
+    p.add_argument("--max-file-size", metavar="SIZE", help="skip (with a warning) files larger than this, e.g. 50MB")
+    p.add_argument("--scan-binary", action="store_true", help="scan binary files too")
+    add_config_options(p)
+    add_fail_options(p)
+    add_baseline_option(p)
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scanner.config import parse_size
+    from scanner.engine.factory import build_engine
+
+    first = next((p for p in args.paths if p != "-"), ".")
+    cfg = load_config(args, Path(first).resolve() if Path(first).exists() else Path.cwd())
+    if args.max_file_size:
+        cfg.max_file_size = parse_size(args.max_file_size, "--max-file-size")
+    if args.scan_binary:
+        cfg.scan_binary = True
+    engine = build_engine(cfg)
+    report = scan_paths(engine, cfg, args.paths, use_gitignore=not args.no_ignore)
+    apply_baseline(args, cfg, report, Path(first).resolve() if Path(first).exists() else None)
+    mark_warnings(report, fail_policy(cfg))
+    emit(args, report)
+    if any(f.fingerprint not in report.warned for f in report.findings):
+        return EXIT_FINDINGS
+    return EXIT_INTERNAL if report.errors else EXIT_CLEAN
+
+
+def scan_paths(engine, cfg, paths: list[str], use_gitignore: bool = True):
+    """Scan files, directories and stdin into a Report (also used by ``baseline`` and ``remediate``)."""
+    from scanner.report import Report
+    from scanner.sources import files
+
+    report = Report(findings=[])
+    scanned = 0
+    for item in files.walk(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths,
+                           max_size=cfg.max_file_size):
+        if item.error:
+            report.errors.append((item.path, item.error))
+            continue
+        if item.skipped:
+            report.skipped.append((item.path, item.skipped))
+            continue
+        scanned += 1
+        if item.stream is not None:
+            report.findings.extend(_scan_stream(engine, item))
+            continue
+        result = engine.scan(item.data or b"", item.path)
+        if result.skipped:
+            report.skipped.append((item.path, result.skipped))
+        report.findings.extend(result.findings)
+    report.stats = {"files_scanned": scanned, "skipped": len(report.skipped), "errors": len(report.errors)}
+    return report
+
+
+def _scan_stream(engine, item) -> list:
+    from scanner.engine.text import is_binary
+    from scanner.sources.files import chunks
+
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for chunk, _offset, first_line in chunks(item.stream):
+        if first_line == 1 and is_binary(chunk) and not engine.scan_binary:
+            return []
+        for f in engine.scan_text(chunk, item.path, first_line=first_line):
+            key = (f.rule_id, f.line, f.column)
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out

@@ -1,0 +1,142 @@
+"""``[tool.leakwarden]`` in pyproject.toml, or ``.leakwarden.toml``: found from the scanned repository."""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from scanner.errors import ConfigError
+from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
+
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+_KEYS = {
+    "min_confidence": str, "fail_on": str, "fail_on_severity": str, "exclude_paths": list,
+    "disable_rules": list, "allow_regexes": list, "allowlist": list, "rules": list, "rule_files": list,
+    "max_file_size": (int, str), "baseline": str, "scan_binary": bool, "server": dict,
+}
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    min_confidence: str = "medium"
+    fail_on: str | None = None          # confidence that fails a run; default: min_confidence
+    fail_on_severity: str = "low"
+    exclude_paths: list[str] = field(default_factory=list)
+    disable_rules: list[str] = field(default_factory=list)
+    allow_regexes: list[str] = field(default_factory=list)
+    allowlist: dict[str, str] = field(default_factory=dict)   # fingerprint -> reason
+    extra_rules: list[Any] = field(default_factory=list)       # Rule objects
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    baseline: str | None = None
+    scan_binary: bool = False
+    server: dict[str, Any] = field(default_factory=dict)
+
+
+def _line_of(text: str, key: str) -> int:
+    m = re.search(rf"(?m)^[ \t]*\[*[ \t]*(?:tool\.leakwarden\.)?{re.escape(key)}\b", text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+def parse_size(value: int | str, where: str) -> int:
+    if isinstance(value, int):
+        return value
+    m = _SIZE.match(value)
+    if not m:
+        raise ConfigError(f"{where}: key 'max_file_size': expected bytes or a size like '50MB', got {value!r}")
+    mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[m.group(2)[:1].lower()]
+    return int(m.group(1)) * mult
+
+
+def discover(start: Path) -> Path | None:
+    start = start if start.is_dir() else start.parent
+    for folder in (start, *start.parents):
+        for name in (".leakwarden.toml", "pyproject.toml"):
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml" or b"[tool.leakwarden" in candidate.read_bytes()):
+                return candidate
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def load(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("leakwarden", {})
+    return _build(path, text, data)
+
+
+def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
+    from scanner.rules.model import load_pack, parse_rules
+
+    cfg = Config(path=path)
+
+    def where(key: str) -> str:
+        return f"{path}:{_line_of(text, key)}"
+
+    for key, value in data.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{where(key)}: unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
+        if not isinstance(value, _KEYS[key]):
+            raise ConfigError(f"{where(key)}: key {key!r} has the wrong type ({type(value).__name__})")
+    for key in ("min_confidence", "fail_on"):
+        if key in data and data[key] not in CONFIDENCE_ORDER:
+            raise ConfigError(f"{where(key)}: key {key!r} must be one of {', '.join(CONFIDENCE_ORDER)}")
+        if key in data:
+            setattr(cfg, key, data[key])
+    if "fail_on_severity" in data:
+        if data["fail_on_severity"] not in SEVERITY_ORDER:
+            raise ConfigError(f"{where('fail_on_severity')}: key 'fail_on_severity' must be one of "
+                              f"{', '.join(SEVERITY_ORDER)}")
+        cfg.fail_on_severity = data["fail_on_severity"]
+    for key in ("exclude_paths", "disable_rules", "allow_regexes", "rule_files"):
+        items = data.get(key, [])
+        if not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{where(key)}: key {key!r} must be a list of strings")
+    cfg.exclude_paths = list(data.get("exclude_paths", []))
+    cfg.disable_rules = list(data.get("disable_rules", []))
+    cfg.allow_regexes = list(data.get("allow_regexes", []))
+    import regex
+
+    for rx in cfg.allow_regexes:
+        try:
+            regex.compile(rx)
+        except regex.error as exc:
+            raise ConfigError(f"{where('allow_regexes')}: key 'allow_regexes': {rx!r} does not compile: {exc}") from None
+    for entry in data.get("allowlist", []):
+        if not isinstance(entry, dict) or not re.fullmatch(r"[0-9a-f]{64}", str(entry.get("fingerprint", ""))):
+            raise ConfigError(f"{where('allowlist')}: key 'allowlist': each entry needs a 64-hex 'fingerprint'")
+        if not str(entry.get("reason", "")).strip():
+            raise ConfigError(f"{where('allowlist')}: key 'allowlist': entry {entry['fingerprint'][:12]}… needs a 'reason'")
+        cfg.allowlist[entry["fingerprint"]] = entry["reason"]
+    if "rules" in data:
+        cfg.extra_rules.extend(parse_rules(data["rules"], path, text))
+    for name in data.get("rule_files", []):
+        rule_path = (path.parent / name)
+        if not rule_path.is_file():
+            raise ConfigError(f"{where('rule_files')}: key 'rule_files': no such file {name!r}")
+        cfg.extra_rules.extend(load_pack(rule_path))
+    if "max_file_size" in data:
+        cfg.max_file_size = parse_size(data["max_file_size"], where("max_file_size"))
+    cfg.baseline = data.get("baseline")
+    cfg.scan_binary = bool(data.get("scan_binary", False))
+    cfg.server = dict(data.get("server", {}))
+    return cfg

@@ -1,0 +1,1 @@
+"""One engine: rules -> prefilter -> confirming regexes -> validators -> entropy -> allow filters."""

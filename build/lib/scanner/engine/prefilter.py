@@ -1,0 +1,105 @@
+"""One hyperscan database over every rule's keywords, cached on disk by a hash of the rules."""
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import hyperscan
+
+from scanner.cache import cache_dir, write_atomic
+from scanner.rules.model import Rule
+
+DECODE = -1  # marker: a base64 spelling of a keyword, the run around it needs decoding
+
+
+def base64_spellings(keyword: bytes) -> set[bytes]:
+    """The parts of base64(keyword) that do not depend on the bytes around it, at each of 3 alignments."""
+    out = set()
+    for shift in range(3):
+        enc = base64.b64encode(b"\0" * shift + keyword)
+        start = -(-shift * 8 // 6)
+        end = (shift + len(keyword)) * 8 // 6
+        core = enc[start:end]
+        if len(core) >= 4:
+            out.add(core)
+    return out
+
+
+def encoded_spellings(keyword: bytes) -> set[bytes]:
+    """``ghp_`` as it appears percent-encoded (``ghp%5F``) or in string escapes (``ghp\\u005f``);
+    the window around such a hit is decoded before the rule's regex runs."""
+    out = set()
+    for fmt in (b"%%%02X", b"\\u%04x", b"\\x%02x"):
+        out.add(b"".join(keyword[i:i + 1] if keyword[i:i + 1].isalnum() else fmt % keyword[i]
+                         for i in range(len(keyword))))
+    out.discard(keyword)
+    return out
+
+
+class Prefilter:
+    """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers."""
+
+    def __init__(self, rules: list[Rule], rules_digest: str) -> None:
+        keywords: dict[bytes, list[int]] = {}
+        spellings: set[bytes] = set()
+        for idx, rule in enumerate(rules):
+            for kw in rule.keywords:
+                raw = kw.encode("utf-8")
+                for spelling in {raw.lower(), *(s.lower() for s in encoded_spellings(raw))}:
+                    keywords.setdefault(spelling, []).append(idx)
+                # Only distinctive token prefixes are worth finding inside base64 blobs.
+                if rule.confidence == "high" and "generic" not in rule.tags and len(raw) >= 4:
+                    spellings |= base64_spellings(raw)
+        self.literals = sorted(keywords)
+        self.targets: list[list[int]] = [keywords[k] for k in self.literals]
+        self.lengths = [len(k) for k in self.literals]
+        self.spellings = sorted(spellings)
+        self.db = self._load(rules_digest)
+        self.scratch = hyperscan.Scratch(self.db)
+
+    def _expressions(self) -> tuple[list[bytes], list[int], list[int]]:
+        exprs, ids, flags = [], [], []
+        for i, lit in enumerate(self.literals):
+            exprs.append(_escape(lit))
+            ids.append(i)
+            flags.append(hyperscan.HS_FLAG_CASELESS)
+        for j, sp in enumerate(self.spellings):
+            exprs.append(_escape(sp))
+            ids.append(len(self.literals) + j)
+            flags.append(0)
+        return exprs, ids, flags
+
+    def _load(self, rules_digest: str) -> hyperscan.Database:
+        exprs, ids, flags = self._expressions()
+        key = hashlib.sha256(repr((rules_digest, exprs, flags, hyperscan.__version__)).encode()).hexdigest()[:32]
+        path = cache_dir() / f"prefilter-{key}.hsdb"
+        try:
+            return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+        except (OSError, hyperscan.error):
+            pass
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+        write_atomic(path, hyperscan.dumpb(db))
+        return db
+
+    def hits(self, data: bytes) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
+        by_rule: dict[int, list[tuple[int, int]]] = {}
+        decode_at: list[int] = []
+        n_lit = len(self.literals)
+        targets, lengths = self.targets, self.lengths
+
+        def on_match(eid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            if eid >= n_lit:
+                decode_at.append(to)
+                return
+            start = to - lengths[eid]
+            for ridx in targets[eid]:
+                by_rule.setdefault(ridx, []).append((start, to))
+
+        if data:
+            self.db.scan(data, match_event_handler=on_match, scratch=self.scratch)
+        return by_rule, decode_at
+
+
+def _escape(literal: bytes) -> bytes:
+    return b"".join(b"\\x%02x" % b for b in literal)

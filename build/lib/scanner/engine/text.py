@@ -1,0 +1,87 @@
+"""Turn raw bytes into the UTF-8 bytes the engine scans, and map offsets back to lines and columns."""
+from __future__ import annotations
+
+import bisect
+import codecs
+from dataclasses import dataclass
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+BINARY_SNIFF = 8192
+
+
+@dataclass
+class Prepared:
+    data: bytes        # UTF-8 (or raw, if it was not valid UTF-8) bytes to scan
+    encoding: str      # encoding of the original, for messages
+    binary: bool
+
+
+def prepare(raw: bytes) -> Prepared:
+    """Decode by BOM; anything else is scanned as UTF-8 bytes, invalid sequences included.
+
+    Scanning bytes rather than ``str`` keeps hyperscan and the regexes on one buffer, and
+    every token format is ASCII, so an invalid byte elsewhere cannot hide a match.
+    """
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            if enc == "utf-8":
+                return Prepared(raw[len(bom):], enc, False)
+            text = raw[len(bom):].decode(enc, "replace")
+            return Prepared(text.encode("utf-8", "surrogatepass"), enc, False)
+    return Prepared(raw, "utf-8", is_binary(raw))
+
+
+def is_binary(raw: bytes) -> bool:
+    return b"\0" in raw[:BINARY_SNIFF]
+
+
+class LineIndex:
+    """Offset -> (line, column), 1-based; columns count characters, not bytes."""
+
+    def __init__(self, data: bytes, first_line: int = 1) -> None:
+        self._data = data
+        self._starts: list[int] | None = None
+        self._first = first_line
+
+    def _line_starts(self) -> list[int]:
+        if self._starts is None:
+            starts = [0]
+            find = self._data.find
+            pos = find(b"\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find(b"\n", pos + 1)
+            self._starts = starts
+        return self._starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        starts = self._line_starts()
+        idx = bisect.bisect_right(starts, offset) - 1
+        col = len(self._data[starts[idx]:offset].decode("utf-8", "replace")) + 1
+        return idx + self._first, col
+
+    def line_bounds(self, offset: int) -> tuple[int, int]:
+        starts = self._line_starts()
+        idx = bisect.bisect_right(starts, offset) - 1
+        end = starts[idx + 1] - 1 if idx + 1 < len(starts) else len(self._data)
+        return starts[idx], end
+
+
+def printable(text: str) -> str:
+    """Never let scanned content drive the terminal: escape control characters."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0:
+            out.append("\\t" if ch == "\t" else f"\\x{code:02x}")
+        elif ch in "\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)

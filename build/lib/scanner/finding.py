@@ -1,0 +1,94 @@
+"""The one record every source produces and every consumer reads."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# Fixed and public on purpose: fingerprints must be stable across runs, machines and
+# tools so baselines and audit logs can match them. The key only stops a fingerprint
+# from being a plain SHA-256 that could be looked up in a table of known tokens.
+FINGERPRINT_KEY = b"leakwarden/fingerprint/v1"
+
+CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
+SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def fingerprint(secret: bytes) -> str:
+    return hmac.new(FINGERPRINT_KEY, secret, hashlib.sha256).hexdigest()
+
+
+_PUBLIC_PREFIX = re.compile(r"^(?:github_pat_|-----BEGIN [A-Z0-9 ]*-----|[A-Za-z0-9]{1,10}[_-](?:[a-z]{2,8}[_-])?)")
+
+
+def redact(secret: str) -> str:
+    """Show only a token type's public prefix (``ghp_``, ``xoxb-``); mask everything secret."""
+    m = _PUBLIC_PREFIX.match(secret)
+    prefix = m.group(0) if m and len(m.group(0)) <= len(secret) // 2 else ""
+    return prefix + "*" * 8
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    type: str
+    confidence: str          # high | medium | low
+    basis: str               # checksum | structure | pattern
+    severity: str            # critical | high | medium | low
+    path: str
+    line: int                # 1-based, in the original text
+    column: int              # 1-based, in characters of the original text
+    secret: str = field(repr=False)
+    reason: str = ""         # why we believe it, e.g. "checksum valid"
+    fix: str = ""            # one-line fix for where it was found
+    url: str = ""
+    end_line: int = 0
+    encoding: str = ""       # how the secret was wrapped: "", "base64", "escaped", "percent"
+    details: dict[str, Any] = field(default_factory=dict)
+    # Where in history (set by git sources); empty for plain files.
+    commit: str = ""
+    blob: str = ""
+    occurrences: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.fingerprint = fingerprint(self.secret.encode("utf-8", "surrogateescape"))
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.secret)
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def as_dict(self, show_secret: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "type": self.type,
+            "confidence": self.confidence,
+            "basis": self.basis,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line or self.line,
+            "redacted": self.redacted,
+            "fingerprint": self.fingerprint,
+            "reason": self.reason,
+            "fix": self.fix,
+            "url": self.url,
+        }
+        if self.encoding:
+            out["encoding"] = self.encoding
+        if self.details:
+            out["details"] = self.details
+        if self.commit:
+            out["commit"] = self.commit
+        if self.blob:
+            out["blob"] = self.blob
+        if self.occurrences:
+            out["occurrences"] = self.occurrences
+        if show_secret:
+            out["secret"] = self.secret
+        return out

@@ -1,0 +1,380 @@
+"""All git plumbing lives here: subprocesses only, NUL-separated output, no shell.
+
+The environment is inherited unchanged, so GIT_DIR, GIT_OBJECT_DIRECTORY, alternates
+and the pre-receive quarantine all keep working.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+
+class GitError(Exception):
+    pass
+
+
+def run(args: list[str], cwd: str | Path | None = None, *, check: bool = True, input: bytes | None = None) -> bytes:
+    proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return proc.stdout
+
+
+def toplevel(path: str | Path) -> Path | None:
+    """The work tree that contains ``path``, or None outside one."""
+    folder = Path(path)
+    folder = folder if folder.is_dir() else folder.parent
+    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder or ".",
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        return None
+    return Path(proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+
+
+def ls_files(top: Path, pathspecs: list[str]) -> list[str]:
+    """Tracked and untracked-but-not-ignored files, as paths relative to ``top``."""
+    out = run(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspecs], cwd=top)
+    return sorted({p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p})
+
+
+def is_zero(oid: str) -> bool:
+    """The all-zero id: 40 zeros in SHA-1 repositories, 64 in SHA-256 ones."""
+    return bool(oid) and set(oid) == {"0"}
+
+
+def git_dir(cwd: str | Path | None = None) -> Path:
+    return Path(run(["rev-parse", "--absolute-git-dir"], cwd).decode("utf-8", "surrogateescape").strip())
+
+
+def empty_tree(cwd: str | Path | None = None) -> str:
+    """The empty tree's id in this repository's hash (SHA-1 or SHA-256)."""
+    return run(["hash-object", "-t", "tree", "--stdin"], cwd, input=b"").decode().strip()
+
+
+def resolve(rev: str, cwd: str | Path | None = None) -> str | None:
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                          cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def rev_list(args: list[str], cwd: str | Path | None = None) -> Iterator[str]:
+    """Stream ``git rev-list`` output without holding it all in memory."""
+    proc = subprocess.Popen(["git", "rev-list", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        yield line.decode().strip()
+    err = proc.stderr.read() if proc.stderr else b""
+    if proc.wait() != 0:
+        msg = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git rev-list failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+
+
+class CatFile:
+    """A persistent ``git cat-file --batch`` process: one pipe for any number of objects."""
+
+    def __init__(self, cwd: str | Path | None = None) -> None:
+        self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def get(self, oid: str) -> tuple[str, bytes] | None:
+        """(type, content), or None when the object is missing."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(oid.encode() + b"\n")
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline()
+        if not header:
+            raise GitError("git cat-file exited unexpectedly")
+        parts = header.split()
+        if len(parts) != 3:  # "<oid> missing" / "<oid> ambiguous"
+            return None
+        size = int(parts[2])
+        data = self.proc.stdout.read(size)
+        self.proc.stdout.read(1)  # the LF after the content
+        return parts[1].decode(), data
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait()
+
+    def __enter__(self) -> "CatFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------------------
+# Client side: the staged diff, commit diffs, history walks and hook locations.
+# (Used by scanner.sources.staged / commits / history and scanner.commands.install.)
+# --------------------------------------------------------------------------------------
+
+GITLINK_MODE = "160000"
+SYMLINK_MODE = "120000"
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass
+class Change:
+    """One entry of ``git diff-index``/``diff-tree --raw -z``."""
+    status: str          # A, M, D, R, C, T (score dropped)
+    old_mode: str
+    new_mode: str
+    old_oid: str
+    new_oid: str
+    path: str            # the new path
+    old_path: str = ""   # the source of a rename or copy
+
+
+def _path(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def parse_raw(out: bytes) -> list[Change]:
+    """Parse ``--raw -z`` output of a two-tree diff (not the combined merge format)."""
+    tokens = out.split(b"\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(tokens):
+        head = tokens[i].lstrip(b"\n")
+        i += 1
+        if not head.startswith(b":"):
+            continue
+        old_mode, new_mode, old_oid, new_oid, status = head[1:].decode().split(" ")
+        kind = status[0]
+        if kind in "RC":
+            old_path, new_path = _path(tokens[i]), _path(tokens[i + 1])
+            i += 2
+        else:
+            old_path, new_path = "", _path(tokens[i])
+            i += 1
+        changes.append(Change(kind, old_mode, new_mode, old_oid, new_oid, new_path, old_path))
+    return changes
+
+
+def staged_changes(base: str, cwd: str | Path | None = None) -> list[Change]:
+    """The index against ``base`` (HEAD, or the empty tree before the first commit)."""
+    return parse_raw(run(["diff-index", "--cached", "-z", "--find-renames", "--no-ext-diff",
+                          "--ignore-submodules=none", base, "--"], cwd))
+
+
+def tree_changes(old: str, new: str, cwd: str | Path | None = None) -> list[Change]:
+    """``new`` against ``old`` (commits or trees), recursively."""
+    return parse_raw(run(["diff-tree", "-r", "-z", "--find-renames", "--no-ext-diff", old, new, "--"], cwd))
+
+
+def added_lines(old_oid: str, new_oid: str, cwd: str | Path | None = None) -> set[int]:
+    """Line numbers (1-based, in the new blob) that ``git diff`` shows as added.
+
+    ``-a`` makes binary-looking text (UTF-16) diff by lines too: a UTF-16 newline still
+    contains the byte 0x0A, so line numbers agree with the engine's.
+    """
+    out = run(["diff", "-a", "-U0", "--no-ext-diff", "--no-textconv", "--no-color", "--no-renames",
+               old_oid, new_oid], cwd)
+    lines: set[int] = set()
+    for row in out.split(b"\n"):
+        m = _HUNK.match(row)
+        if m:
+            start, count = int(m.group(1)), int(m.group(2) or b"1")
+            lines.update(range(start, start + count))
+    return lines
+
+
+def object_format(cwd: str | Path | None = None) -> str:
+    """``sha1`` or ``sha256``."""
+    proc = subprocess.run(["git", "rev-parse", "--show-object-format"], cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL)
+    return proc.stdout.decode().strip() or "sha1"
+
+
+def is_bare(cwd: str | Path | None = None) -> bool:
+    return run(["rev-parse", "--is-bare-repository"], cwd).strip() == b"true"
+
+
+def hooks_dir(cwd: str | Path | None = None) -> Path:
+    """Where git runs hooks from: ``core.hooksPath`` if set, else ``$GIT_COMMON_DIR/hooks``."""
+    out = run(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], cwd)
+    return Path(out.decode("utf-8", "surrogateescape").rstrip("\n"))
+
+
+def commit_exists(oid: str, cwd: str | Path | None = None) -> bool:
+    proc = subprocess.run(["git", "cat-file", "-e", f"{oid}^{{commit}}"], cwd=cwd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc.returncode == 0
+
+
+@dataclass
+class CommitInfo:
+    oid: str
+    parents: list[str]
+    author: str          # "Name <email>"
+    date: str            # author date, ISO 8601
+    timestamp: int       # committer time, seconds since the epoch
+    message: bytes
+
+
+def parse_commit(oid: str, raw: bytes) -> CommitInfo:
+    """A commit object's headers and message, from ``cat-file`` content."""
+    head, _, message = raw.partition(b"\n\n")
+    parents: list[str] = []
+    author, date, stamp = "", "", 0
+    for line in head.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        if key == b"parent":
+            parents.append(value.decode())
+        elif key == b"author":
+            author, date = _ident(value)
+        elif key == b"committer":
+            stamp = _ident_time(value)
+    return CommitInfo(oid, parents, author, date, stamp, message)
+
+
+def tag_message(raw: bytes) -> bytes:
+    """An annotated tag's message, without a PGP signature block."""
+    message = raw.partition(b"\n\n")[2]
+    sig = message.find(b"-----BEGIN PGP SIGNATURE-----")
+    return message[:sig] if sig != -1 else message
+
+
+def _ident_time(value: bytes) -> int:
+    parts = value.rsplit(b" ", 2)
+    try:
+        return int(parts[-2])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _ident(value: bytes) -> tuple[str, str]:
+    """("Name <email>", ISO date) from ``Name <email> 1700000000 +0100``."""
+    import datetime as _dt
+
+    who, _, rest = value.rpartition(b"> ")
+    name = _path(who + b">") if who else _path(value)
+    parts = rest.split(b" ")
+    try:
+        sign = -1 if parts[1][:1] == b"-" else 1
+        offset = _dt.timedelta(hours=int(parts[1][1:3]), minutes=int(parts[1][3:5])) * sign
+        date = _dt.datetime.fromtimestamp(int(parts[0]), _dt.timezone(offset)).isoformat()
+    except (IndexError, ValueError):
+        date = ""
+    return name, date
+
+
+def _stream(args: list[str], cwd: str | Path | None, stdin: int | None = None) -> subprocess.Popen:
+    return subprocess.Popen(["git", *args], cwd=cwd, stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, bufsize=1 << 20)
+
+
+def _finish(proc: subprocess.Popen, what: str) -> None:
+    err = proc.stderr.read() if proc.stderr else b""
+    if proc.wait() != 0:
+        msg = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {what} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+
+
+def rev_list_objects(args: list[str], cwd: str | Path | None = None) -> Iterator[tuple[bytes, bytes | None]]:
+    """(oid, path) for every object ``git rev-list --objects ARGS`` reaches; path is None for commits
+    and the name for trees, blobs and annotated tags. Streams."""
+    proc = _stream(["rev-list", "--objects", *args], cwd)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        line = line.rstrip(b"\n")
+        oid, sep, path = line.partition(b" ")
+        yield oid, (path if sep else None)
+    _finish(proc, "rev-list")
+
+
+def all_objects(cwd: str | Path | None = None, max_size: int | None = None,
+                types: tuple[bytes, ...] = (b"blob", b"commit", b"tag")) -> Iterator[tuple[str, str, int, bytes | None]]:
+    """(oid, type, size, content) for every object in the repository, in pack order.
+
+    One ``cat-file --batch-all-objects --batch --unordered`` stream, the fastest way git has
+    to hand out content. Content is None for types not asked for and for objects larger than
+    ``max_size`` (read and dropped in pieces, so memory stays flat).
+    """
+    proc = _stream(["cat-file", "--batch-all-objects", "--batch", "--unordered"], cwd)
+    out = proc.stdout
+    assert out is not None
+    readline, read = out.readline, out.read
+    while True:
+        header = readline()
+        if not header:
+            break
+        oid, kind, size_s = header.split()
+        size = int(size_s)
+        if kind in types and (max_size is None or size <= max_size):
+            data: bytes | None = read(size)
+        else:
+            left = size
+            while left:
+                left -= len(read(min(left, 1 << 20)))
+            data = None
+        read(1)  # the LF after the content
+        yield oid.decode(), kind.decode(), size, data
+    _finish(proc, "cat-file")
+
+
+def count_objects(cwd: str | Path | None = None) -> int:
+    """Loose plus packed objects: a total for progress bars (may count a few duplicates)."""
+    total = 0
+    for line in run(["count-objects", "-v"], cwd).decode().splitlines():
+        key, _, value = line.partition(": ")
+        if key in ("count", "in-pack"):
+            total += int(value)
+    return total
+
+
+@dataclass
+class LogEntry:
+    oid: str
+    timestamp: int       # committer time
+    date: str            # author date, ISO 8601
+    author: str
+    blobs: list[tuple[str, str]]   # (new blob id, path) for each file added or changed
+
+
+def log_blobs(args: list[str], cwd: str | Path | None = None) -> Iterator[LogEntry]:
+    """Each commit of ``git log ARGS`` with the blobs it adds or changes (merges: only paths that
+    differ from every parent, i.e. what the merge itself introduced). Streams."""
+    proc = _stream(["log", "--raw", "-z", "--no-abbrev", "--no-renames", "-c", "--no-ext-diff",
+                    "--topo-order", "--format=%x01%H%x00%ct%x00%aI%x00%an <%ae>", *args, "--"], cwd)
+    assert proc.stdout is not None
+    entry: LogEntry | None = None
+    tokens = _nul_tokens(proc.stdout)
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            if entry is not None:
+                yield entry
+            oid = token[1:].decode()
+            stamp, date, author = next(tokens), next(tokens), next(tokens)
+            entry = LogEntry(oid, int(stamp or 0), date.decode(), _path(author), [])
+        elif token.startswith(b":") and entry is not None:
+            path = _path(next(tokens))
+            fields = token.lstrip(b":").split(b" ")
+            parents = len(token) - len(token.lstrip(b":"))
+            new_mode, new_oid, status = fields[parents], fields[2 * parents + 1], fields[-1]
+            if new_mode not in (b"000000", b"160000", b"120000"):
+                entry.blobs.append((new_oid.decode(), path))
+    if entry is not None:
+        yield entry
+    _finish(proc, "log")
+
+
+def _nul_tokens(stream) -> Iterator[bytes]:
+    carry = b""
+    while True:
+        block = stream.read(1 << 16)
+        if not block:
+            break
+        parts = (carry + block).split(b"\0")
+        carry = parts.pop()
+        yield from parts
+    if carry.strip(b"\n"):
+        yield carry

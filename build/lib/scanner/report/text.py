@@ -1,0 +1,46 @@
+"""Human output. Colour only on a terminal and never with NO_COLOR; content is always escaped."""
+from __future__ import annotations
+
+from typing import IO
+
+from scanner.engine.text import printable
+from scanner.report import Report
+
+_COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
+_RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
+_ENCODINGS = {"base64": "found inside base64", "escaped": "found inside string escapes", "percent": "found percent-encoded"}
+
+
+def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> None:
+    def c(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    for f in report.findings:
+        level = "warning" if f.fingerprint in report.warned else f.severity
+        where = printable(f.location())
+        if f.commit:
+            where = f"{f.commit[:12]}:{where}"
+        value = f.secret if show_secrets else f.redacted
+        out.write(f"{c(_BOLD, where)}: {c(_COLORS.get(f.severity, ''), level)} {f.rule_id}\n")
+        out.write(f"    type:   {f.type}\n")
+        out.write(f"    secret: {printable(value)}\n")
+        why = f.reason + (f" ({_ENCODINGS.get(f.encoding, f.encoding)})" if f.encoding else "")
+        out.write(f"    why:    {why}; confidence {f.confidence}\n")
+        if f.details.get("verification"):
+            out.write(f"    live:   {printable(str(f.details['verification']))}\n")
+        if len(f.occurrences) > 1:
+            out.write(f"    seen:   {len(f.occurrences)} places\n")
+        out.write(f"    fix:    {printable(f.fix)}\n")
+        if f.url:
+            out.write(f"    {c(_DIM, 'see:')}    {f.url}\n")
+    for path, why in report.skipped:
+        out.write(c(_DIM, f"skipped {printable(path)}: {why}") + "\n")
+    for path, what in report.errors:
+        out.write(f"error: {printable(path)}: {printable(what)}\n")
+    n = len(report.findings)
+    warned = sum(1 for f in report.findings if f.fingerprint in report.warned)
+    if n:
+        summary = f"{n} finding{'s' if n != 1 else ''}"
+        if warned:
+            summary += f" ({warned} warning{'s' if warned != 1 else ''})"
+        out.write(c(_BOLD, summary) + "\n")

@@ -1,0 +1,1 @@
+"""Rules as data: loading rule packs, expanding their example templates, checking examples."""

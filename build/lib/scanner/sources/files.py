@@ -1,0 +1,126 @@
+"""Files and directories on disk, and stdin. Inside a git work tree, .gitignore is respected."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from scanner import git
+
+STREAM_CHUNK = 8 * 1024 * 1024
+OVERLAP = 1 << 16
+
+
+@dataclass
+class Item:
+    """One thing to scan, or a note on why it was not scanned."""
+    path: str
+    data: bytes | None = None
+    stream: Path | None = None     # too large to read at once: scan it in chunks
+    skipped: str = ""
+    error: str = ""
+
+
+def excluded(path: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(os.path.basename(path), p) for p in patterns)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # a different drive on Windows
+        return str(path)
+
+
+def _one(path: Path, shown: str, max_size: int) -> Item:
+    try:
+        st = path.lstat()
+    except OSError as exc:
+        return Item(shown, error=f"cannot read: {exc.strerror}")
+    if stat.S_ISLNK(st.st_mode):
+        return Item(shown, skipped="symlink, not followed")
+    if not stat.S_ISREG(st.st_mode):
+        return Item(shown, skipped="not a regular file")
+    if st.st_size > max_size:
+        return Item(shown, skipped=f"larger than max_file_size ({st.st_size} bytes)")
+    if st.st_size > STREAM_CHUNK:
+        return Item(shown, stream=path)
+    try:
+        with open(path, "rb") as fh:
+            return Item(shown, data=fh.read())
+    except OSError as exc:
+        return Item(shown, error=f"cannot read: {exc.strerror}")
+
+
+def walk(paths: list[str], *, use_gitignore: bool, excludes: list[str], max_size: int) -> Iterator[Item]:
+    for arg in paths:
+        if arg == "-":
+            yield Item("<stdin>", data=sys.stdin.buffer.read())
+            continue
+        root = Path(arg)
+        if not root.exists() and not root.is_symlink():
+            yield Item(arg, error="no such file or directory")
+            continue
+        if root.is_dir() and not root.is_symlink():
+            yield from _walk_dir(root, use_gitignore, excludes, max_size)
+        elif not excluded(_display(root), excludes):
+            yield _one(root, _display(root), max_size)
+
+
+def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str], max_size: int) -> Iterator[Item]:
+    top = git.toplevel(root) if use_gitignore else None
+    if top is not None:
+        rel = os.path.relpath(root.resolve(), top.resolve())
+        names = git.ls_files(top, [] if rel == "." else [rel])
+        # A tracked file deleted from the work tree has no content on disk to scan.
+        candidates = [top / n for n in names if os.path.lexists(top / n)]
+    else:
+        candidates = []
+        for folder, dirs, files in os.walk(root, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if d != ".git")
+            # os.walk lists a symlink to a directory as a dir; report it rather than lose it
+            for d in list(dirs):
+                if (Path(folder) / d).is_symlink():
+                    candidates.append(Path(folder) / d)
+                    dirs.remove(d)
+            candidates.extend(Path(folder) / f for f in sorted(files))
+    for path in candidates:
+        shown = _display(path)
+        if excluded(shown, excludes):
+            continue
+        yield _one(path, shown, max_size)
+
+
+def chunks(path: Path) -> Iterator[tuple[bytes, int, int]]:
+    """(chunk, byte offset, first line number) with overlapping, line-aligned chunks."""
+    with open(path, "rb") as fh:
+        yield from stream_chunks(fh)
+
+
+def stream_chunks(fh: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+    offset, line, carry = 0, 1, b""
+    while True:
+        block = fh.read(STREAM_CHUNK)
+        data = carry + block
+        if not data:
+            return
+        if block:
+            # End the chunk at a newline so the next one starts at a line boundary.
+            cut = data.rfind(b"\n", 0, len(data)) + 1 or len(data)
+        else:
+            cut = len(data)
+        chunk = data[:cut]
+        yield chunk, offset, line
+        if not block:
+            return
+        # Keep the tail (at most OVERLAP, from a line start) so a secret across the cut is whole.
+        tail_start = max(0, cut - OVERLAP)
+        nl = chunk.find(b"\n", tail_start)
+        tail_start = nl + 1 if nl != -1 and tail_start > 0 else tail_start
+        line += chunk.count(b"\n", 0, tail_start)
+        offset += tail_start
+        carry = data[tail_start:]

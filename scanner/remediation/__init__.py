@@ -1,0 +1,1 @@
+"""Remediation plans for leaked credentials: rotate, replace, revoke, then (maybe) rewrite history."""

@@ -1,0 +1,47 @@
+"""Helpers for the git-hook tests: staging files, reading JSON reports, bare remotes."""
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+from pathlib import Path
+
+from conftest import git, leakwarden
+
+
+def stage(repo: Path, name: str, content: str | bytes) -> None:
+    path = repo / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    git(repo, "add", "--", name)
+
+
+def commit(repo: Path, message: str = "change") -> str:
+    """Commit without running hooks (setting the scene, not testing)."""
+    git(repo, "commit", "-q", "--no-verify", "--allow-empty", "-m", message)
+    return head(repo)
+
+
+def head(repo: Path) -> str:
+    return git(repo, "rev-parse", "HEAD").stdout.decode().strip()
+
+
+def report(proc: subprocess.CompletedProcess) -> dict:
+    return json.loads(proc.stdout)
+
+
+def legacy_hex_token() -> str:
+    """A medium-confidence finding: the pre-2021 40-hex format, named by GITHUB_TOKEN."""
+    return "GITHUB_TOKEN=" + secrets.token_hex(20)
+
+
+def bare_remote(tmp_path: Path, repo: Path, name: str = "origin") -> Path:
+    remote = tmp_path / f"{name}.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", name, str(remote))
+    return remote
+
+
+def staged_json(repo: Path, *args: str) -> tuple[int, dict, str]:
+    proc = leakwarden("staged", "--format", "json", *args, cwd=repo)
+    return proc.returncode, report(proc), proc.stderr.decode()

@@ -1,0 +1,190 @@
+"""`leakwarden history`: a generated history with secrets across branches, merges, renames and tags."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import git, leakwarden, make_key, make_token
+from helpers_git import commit, head, stage
+
+
+def at(repo: Path, when: int) -> dict:
+    """Commit dates one hour apart, so 'introduced first' is unambiguous."""
+    stamp = f"{1700000000 + when * 3600} +0000"
+    os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = stamp
+    return {}
+
+
+@pytest.fixture
+def history(repo: Path):
+    """Build the history; return the secrets and the commits that introduced them."""
+    a, b, c, d, e = make_token(), make_token("github_pat"), make_token("gho"), make_token("ghu"), make_token("ghr")
+    key = make_key("openssh")
+    intro: dict[str, str] = {}
+    try:
+        at(repo, 1)
+        stage(repo, "app/settings.py", f"DEBUG = True\nTOKEN = '{a}'\n")
+        intro["a"] = commit(repo, "settings")
+        at(repo, 2)
+        git(repo, "mv", "app/settings.py", "app/config.py")           # a rename: a new place for A
+        stage(repo, "notes.txt", "nothing here\n")
+        renamed = commit(repo, "rename")
+        at(repo, 3)
+        git(repo, "checkout", "-q", "-b", "feature")
+        stage(repo, "feature/client.js", f"const t = '{b}';\n")
+        intro["b"] = commit(repo, "feature client")
+        at(repo, 4)
+        stage(repo, "feature/copy.txt", f"backup of the token: {a}\n")   # A again, in another blob
+        copy = commit(repo, "copy")
+        at(repo, 5)
+        git(repo, "checkout", "-q", "main")
+        stage(repo, "app/config.py", "DEBUG = False\n")                  # A removed from main
+        commit(repo, "remove token")
+        at(repo, 6)
+        git(repo, "merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+        at(repo, 7)
+        git(repo, "checkout", "-q", "-b", "keys", "main~1")
+        stage(repo, "deploy/id_ed25519", key + "\n")
+        intro["key"] = commit(repo, "add deploy key")
+        at(repo, 8)
+        git(repo, "rm", "-q", "deploy/id_ed25519")
+        commit(repo, "oops, remove key")
+        git(repo, "checkout", "-q", "main")
+        at(repo, 9)
+        git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", f"ci: retry\n\nwith token {c}")
+        intro["c"] = head(repo)
+        at(repo, 10)
+        git(repo, "tag", "-a", "v1.0", "-m", f"release\n\nupload with {d}")
+        intro["d"] = git(repo, "rev-parse", "v1.0").stdout.decode().strip()
+        at(repo, 11)
+        stage(repo, "unreachable.txt", f"t={e}\n")                        # only in a dropped commit
+        commit(repo, "dropped")
+        git(repo, "reset", "-q", "--hard", "HEAD~1")
+        git(repo, "reflog", "expire", "--expire=now", "--all")
+    finally:
+        os.environ.pop("GIT_AUTHOR_DATE", None)
+        os.environ.pop("GIT_COMMITTER_DATE", None)
+    return {"a": a, "b": b, "c": c, "d": d, "e": e, "key": key}, intro, {"renamed": renamed, "copy": copy}
+
+
+def run_history(repo: Path, *args: str):
+    proc = leakwarden("history", "--format", "json", *args, cwd=repo)
+    return proc, json.loads(proc.stdout)
+
+
+def by_commit(doc: dict) -> dict[str, dict]:
+    return {f.get("commit", ""): f for f in doc["findings"]}
+
+
+def test_every_secret_once_with_occurrences_and_introducer(repo: Path, history) -> None:
+    secrets, intro, other = history
+    proc, doc = run_history(repo)
+    assert proc.returncode == 1
+    found = by_commit(doc)
+    assert sorted(found) == sorted(intro.values())            # each secret once, the dropped one not at all
+    assert len(doc["findings"]) == 5
+    a = found[intro["a"]]
+    places = sorted((o["commit"], o["path"], o["line"]) for o in a["occurrences"])
+    assert places == sorted([(intro["a"], "app/settings.py", 2), (other["renamed"], "app/config.py", 2),
+                             (other["copy"], "feature/copy.txt", 1)])
+    assert a["path"] == "app/settings.py" and a["line"] == 2
+    assert all(o["author"] == "Test User <test@example.invalid>" and o["date"] for o in a["occurrences"])
+    assert found[intro["b"]]["path"] == "feature/client.js"
+    assert found[intro["key"]]["rule_id"].startswith("private-key")
+    assert found[intro["c"]]["path"] == "<commit message>" and found[intro["c"]]["line"] == 3
+    assert found[intro["d"]]["path"] == "<tag message v1.0>"
+    text = proc.stdout.decode() + proc.stderr.decode()
+    for value in secrets.values():
+        assert value not in text
+    assert secrets["key"].splitlines()[1] not in text
+
+
+def test_text_and_sarif_outputs(repo: Path, history) -> None:
+    secrets, intro, _ = history
+    text = leakwarden("history", cwd=repo)
+    assert text.returncode == 1
+    assert f"{intro['a'][:12]}:app/settings.py:2:" in text.stdout.decode()
+    assert "seen:   3 places" in text.stdout.decode()
+    sarif = leakwarden("history", "--format", "sarif", cwd=repo)
+    assert sarif.returncode == 1
+    assert len(json.loads(sarif.stdout)["runs"][0]["results"]) == 5
+    assert secrets["a"] not in sarif.stdout.decode()
+
+
+def test_rev_list_arguments_and_since(repo: Path, history) -> None:
+    _, intro, _ = history
+    _, doc = run_history(repo, "--branches")
+    assert intro["d"] not in by_commit(doc)                    # the tag is not a branch
+    assert intro["key"] in by_commit(doc)
+    _, doc = run_history(repo, "main")
+    assert intro["key"] not in by_commit(doc)
+    _, doc = run_history(repo, "--since", "2023-11-15T03:30:00Z", "--", "--all")
+    assert {intro["key"], intro["c"]} <= set(by_commit(doc))
+    assert intro["a"] not in by_commit(doc)
+    # Still in the snapshots --since reaches, but introduced before it: found, with no introducer.
+    older = sorted(f["path"] for f in doc["findings"] if "commit" not in f)
+    assert older == ["feature/client.js", "feature/copy.txt"]
+
+
+def test_baseline_and_min_confidence(repo: Path, history, tmp_path: Path) -> None:
+    _, doc = run_history(repo)
+    baseline = tmp_path / "b.json"
+    baseline.write_text(json.dumps({"entries": [{"fingerprint": f["fingerprint"]} for f in doc["findings"]]}))
+    proc, doc = run_history(repo, "--baseline", str(baseline))
+    assert proc.returncode == 0 and doc["findings"] == []
+
+
+def test_scan_history_api(repo: Path, history) -> None:
+    from scanner.config import Config
+    from scanner.engine.factory import build_engine
+    from scanner.sources.history import scan_history
+
+    _, intro, _ = history
+    findings = scan_history(repo, build_engine(Config()))
+    assert sorted(f.commit for f in findings) == sorted(intro.values())
+    assert all(f.occurrences for f in findings)
+
+
+def test_shallow_clone(repo: Path, history, tmp_path: Path) -> None:
+    _, intro, _ = history
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-local", f"file://{repo}", str(clone))
+    proc, doc = run_history(clone)
+    assert proc.returncode == 1
+    # Only the tip is here: its tree (B and the copy of A), its message, and the tag on it.
+    paths = sorted(f["path"] for f in doc["findings"])
+    assert paths == ["<commit message>", "<tag message v1.0>", "feature/client.js", "feature/copy.txt"]
+    assert git(clone, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
+
+
+def test_sha256_repository_and_clean_repo(tmp_path: Path) -> None:
+    repo = tmp_path / "r256"
+    git(tmp_path, "init", "-q", "--object-format=sha256", str(repo))
+    stage(repo, "a.txt", "clean\n")
+    commit(repo)
+    proc, doc = run_history(repo)
+    assert proc.returncode == 0 and doc["findings"] == []
+    stage(repo, "b.txt", f"t={make_token()}\n")
+    tip = commit(repo)
+    stage(repo, "b.txt", "gone\n")
+    commit(repo)
+    proc, doc = run_history(repo)
+    assert proc.returncode == 1
+    assert [(f["commit"], f["path"]) for f in doc["findings"]] == [(tip, "b.txt")]
+    assert len(tip) == 64
+
+
+def test_empty_repository_and_not_a_repository(repo: Path, tmp_path: Path) -> None:
+    proc, doc = run_history(repo)
+    assert proc.returncode == 0 and doc["findings"] == []
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert leakwarden("history", cwd=outside).returncode == 2
+
+
+def test_progress_on_request(repo: Path, history) -> None:
+    proc = leakwarden("history", "--progress", "--format", "json", cwd=repo)
+    assert b"obj" in proc.stderr
