@@ -50,8 +50,14 @@ class Result:
         return {"rows": [asdict(r) for r in self.rows], "details": self.details}
 
 
+# -P (3.11+): don't put the current directory first on sys.path. The console script doesn't
+# either, and the corpus and the history checkout contain a copy of the standard library
+# that would otherwise shadow the real one.
+SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []
+
+
 def leakwarden_cmd(*args: str) -> list[str]:
-    return [PY, "-m", "scanner", *args]
+    return [PY, *SAFE_PATH, "-m", "scanner", *args]
 
 
 def bench_env(**extra: str) -> dict[str, str]:
@@ -113,7 +119,7 @@ def machine() -> dict:
     except Exception:  # noqa: BLE001 - reported, not required
         ds = "not installed"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+                            text=True).stdout.strip() or "unknown"
     return {"cpu": cpu, "cores": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2), "python": platform.python_version(),
             "platform": platform.platform(), "git": git, "detect_secrets": ds, "leakwarden_commit": commit}
 

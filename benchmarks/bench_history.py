@@ -32,19 +32,20 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
     runs = repeat or (1 if quick else 3)
     floor = [run(["git", "cat-file", "--batch-all-objects", "--batch", "--unordered"], cwd=repo)
              for _ in range(runs + 1)][1:]  # the first run warms the page cache for both
-    tmp = Path(tempfile.mkdtemp(prefix="lw-bench-history-"))
-    out, err = tmp / "history.json", tmp / "stderr"
-    lw = [run(leakwarden_cmd("history", "--format", "json", "-o", str(out)), cwd=repo, stderr=err)
-          for _ in range(runs)]
+    with tempfile.TemporaryDirectory(prefix="lw-bench-history-") as tmp:
+        out, err = Path(tmp) / "history.json", Path(tmp) / "stderr"
+        lw = [run(leakwarden_cmd("history", "--format", "json", "-o", str(out)), cwd=repo, stderr=err)
+              for _ in range(runs)]
+        failure = _last_line(err)
+        findings = len(json.loads(out.read_text()).get("findings", [])) if out.exists() else 0
     commits = info["commits"]
     floor_wall = median(t.wall for t in floor)
     if any(t.rc not in (0, 1) for t in lw):
         res.add("history", f"leakwarden history ({commits} commits)", None, "", f"<= {TARGET_RATIO}x floor", False,
-                note=f"failed: exit {lw[-1].rc}: {_last_line(err)}")
+                note=f"failed: exit {lw[-1].rc}: {failure}")
         return res
     wall = median(t.wall for t in lw)
     rss = max(t.max_rss_mb for t in lw)
-    findings = len(json.loads(out.read_text()).get("findings", []))
     res.add("history", f"git cat-file --batch-all-objects floor ({commits} commits)", floor_wall, "s",
             note=f"peak RSS {max(t.max_rss_mb for t in floor):.0f} MB")
     res.add("history", "leakwarden history", wall, "s", note=f"{median(t.cpu for t in lw):.1f} s CPU, "
@@ -54,7 +55,4 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
     res.add("history", "history peak RSS", rss, "MB", f"<= {TARGET_RSS_MB:.0f} MB", rss <= TARGET_RSS_MB,
             note="largest single process (wait4 ru_maxrss), git children included")
     res.details = {"repo": str(repo), **info}
-    for f in tmp.iterdir():
-        f.unlink()
-    tmp.rmdir()
     return res

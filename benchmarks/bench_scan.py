@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks._util import PY, ROOT, Result, leakwarden_cmd, median, run, warm_files
+from benchmarks._util import PY, ROOT, SAFE_PATH, Result, leakwarden_cmd, median, run, warm_files
 
 MB = 1_000_000
 TARGET_VS_DS = 50.0
@@ -23,8 +23,9 @@ TARGET_MBPS = 200.0
 
 
 def _leakwarden(folder: Path, out: Path, runs: int):
-    cmd = leakwarden_cmd("scan", "--no-ignore", "--format", "json", "-o", str(out), str(folder))
-    timings = [run(cmd, cwd=folder) for _ in range(runs)]
+    # Run from the folder's parent: the corpus holds a copy of the standard library.
+    cmd = leakwarden_cmd("scan", "--no-ignore", "--format", "json", "-o", str(out), folder.name)
+    timings = [run(cmd, cwd=folder.parent) for _ in range(runs)]
     if any(t.rc not in (0, 1) for t in timings):
         raise RuntimeError(f"leakwarden scan failed with exit code {timings[-1].rc}")
     return timings
@@ -32,9 +33,12 @@ def _leakwarden(folder: Path, out: Path, runs: int):
 
 def _detect_secrets(folder: Path, out: Path):
     # `python -m detect_secrets`: the same interpreter, no pyenv shim in the measurement.
-    t = run([PY, "-m", "detect_secrets", "scan", "--all-files", "."], cwd=folder, stdout=out)
+    err = out.with_suffix(".stderr")
+    t = run([PY, *SAFE_PATH, "-m", "detect_secrets", "scan", "--all-files", folder.name], cwd=folder.parent,
+            stdout=out, stderr=err)
     if t.rc != 0:
-        raise RuntimeError(f"detect-secrets failed with exit code {t.rc}")
+        lines = err.read_text("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"detect-secrets failed with exit code {t.rc}: {lines[-1] if lines else ''}")
     return t
 
 
@@ -79,14 +83,19 @@ def _engine_in_process(folder: Path) -> dict:
 
 
 def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
+    # The reports hold redacted findings and hashes only, but nothing is left behind anyway.
+    with tempfile.TemporaryDirectory(prefix="lw-bench-scan-") as tmp:
+        return _measure(quick, log, repeat, Path(tmp))
+
+
+def _measure(quick: bool, log, repeat: int | None, tmp: Path) -> Result:
     res = Result()
     full = corpus.tree(log)
-    sub = corpus.subset(5 * MB if quick else 30 * MB, log)
+    sub = corpus.subset(10 * MB if quick else 30 * MB, log)
     floor_full = corpus.git_copy(full, log)
     floor_sub = corpus.git_copy(sub, log)
     warm_files(full.path)
     runs = repeat or (1 if quick else 3)
-    tmp = Path(tempfile.mkdtemp(prefix="lw-bench-scan-"))
 
     # Head-to-head on the subset.
     lw_sub = _leakwarden(sub.path, tmp / "lw-sub.json", runs)
@@ -137,9 +146,6 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
                               "detect_secrets_types": ds_types},
                    "full": {"files": full.files, "bytes": full.bytes, "text_bytes": engine["text_bytes"],
                             "binary_files_skipped": full_binary, "leakwarden_rules": full_rules}}
-    for f in tmp.iterdir():  # redacted reports, but no reason to leave them around
-        f.unlink()
-    tmp.rmdir()
     return res
 
 
