@@ -6,6 +6,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +23,45 @@ class Timing:
     cpu: float           # user + sys seconds of the process and the children it waited for
     max_rss_mb: float    # peak resident set of the largest single process in the tree
     rc: int
+    own_rss_mb: float | None = None   # sampled: the peak of the process itself (VmHWM)
+    tree_rss_mb: float | None = None  # sampled: the peak sum over the process and its descendants
+
+
+class _RssSampler(threading.Thread):
+    """Poll /proc every 20 ms: the process's own high-water mark and the RSS of its whole tree
+    (the Python process and its git children together are what a server has to fit)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.own_kb, self.tree_kb = pid, 0, 0
+        self.done = threading.Event()
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    todo.extend(int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+            except OSError:
+                pass
+        return pids
+
+    @staticmethod
+    def _field(pid: int, name: str) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(name):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.own_kb = max(self.own_kb, self._field(self.pid, "VmHWM:"))
+            self.tree_kb = max(self.tree_kb, sum(self._field(p, "VmRSS:") for p in self._tree()))
 
 
 @dataclass
@@ -75,8 +115,12 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 
 def run(cmd: list[str], *, cwd: Path | str | None = None, stdin: Path | None = None,
-        stdout: Path | None = None, env: dict | None = None, stderr: Path | None = None) -> Timing:
-    """Run cmd with files (never pipes) for its streams, and time it with wait4's rusage."""
+        stdout: Path | None = None, env: dict | None = None, stderr: Path | None = None,
+        sample_rss: bool = False) -> Timing:
+    """Run cmd with files (never pipes) for its streams, and time it with wait4's rusage.
+
+    ``sample_rss`` (Linux) also polls /proc for the process's own peak and its tree's peak sum;
+    the polling costs a little CPU, so only long runs use it."""
     fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
     fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
     ferr = open(stderr, "wb") if stderr else subprocess.DEVNULL
@@ -84,14 +128,23 @@ def run(cmd: list[str], *, cwd: Path | str | None = None, stdin: Path | None = N
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdin=fin, stdout=fout, stderr=ferr,
                                 env=env if env is not None else bench_env())
+        sampler = _RssSampler(proc.pid) if sample_rss and os.path.isdir("/proc") else None
+        if sampler:
+            sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        if sampler:
+            sampler.done.set()
+            sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
         for fh in (fin, fout, ferr):
             if hasattr(fh, "close"):
                 fh.close()
-    return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+    timing = Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+    if sampler:
+        timing.own_rss_mb, timing.tree_rss_mb = sampler.own_kb / 1024, sampler.tree_kb / 1024
+    return timing
 
 
 def repeated(cmd: list[str], n: int, **kwargs) -> list[Timing]:

@@ -30,11 +30,12 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
         return res
     repo, info = corpus.history_repo(log)
     runs = repeat or (1 if quick else 3)
-    floor = [run(["git", "cat-file", "--batch-all-objects", "--batch", "--unordered"], cwd=repo)
+    floor = [run(["git", "cat-file", "--batch-all-objects", "--batch", "--unordered"], cwd=repo, sample_rss=True)
              for _ in range(runs + 1)][1:]  # the first run warms the page cache for both
     with tempfile.TemporaryDirectory(prefix="lw-bench-history-") as tmp:
         out, err = Path(tmp) / "history.json", Path(tmp) / "stderr"
-        lw = [run(leakwarden_cmd("history", "--format", "json", "-o", str(out)), cwd=repo, stderr=err)
+        lw = [run(leakwarden_cmd("history", "--format", "json", "-o", str(out)), cwd=repo, stderr=err,
+                  sample_rss=True)
               for _ in range(runs)]
         failure = _last_line(err)
         findings = len(json.loads(out.read_text()).get("findings", [])) if out.exists() else 0
@@ -46,13 +47,19 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
         return res
     wall = median(t.wall for t in lw)
     rss = max(t.max_rss_mb for t in lw)
+    own = max(t.own_rss_mb or 0 for t in lw)
+    tree = max(t.tree_rss_mb or 0 for t in lw)
     res.add("history", f"git cat-file --batch-all-objects floor ({commits} commits)", floor_wall, "s",
-            note=f"peak RSS {max(t.max_rss_mb for t in floor):.0f} MB")
+            note=f"peak RSS {max(t.max_rss_mb for t in floor):.0f} MB; {info['count_objects'].get('size-pack')} KiB pack")
     res.add("history", "leakwarden history", wall, "s", note=f"{median(t.cpu for t in lw):.1f} s CPU, "
             f"{findings} findings, {commits / wall:.0f} commits/s")
     res.add("history", "history time / cat-file floor", wall / floor_wall, "x", f"<= {TARGET_RATIO}x",
             wall / floor_wall <= TARGET_RATIO)
-    res.add("history", "history peak RSS", rss, "MB", f"<= {TARGET_RSS_MB:.0f} MB", rss <= TARGET_RSS_MB,
-            note="largest single process (wait4 ru_maxrss), git children included")
+    res.add("history", "history peak RSS, whole process tree", tree, "MB", f"<= {TARGET_RSS_MB:.0f} MB",
+            tree <= TARGET_RSS_MB, note=f"sum over Python and its git children, sampled every 20 ms; "
+                                         f"largest single process {rss:.0f} MB (wait4)")
+    res.add("history", "history peak RSS, the Python process", own, "MB", f"<= {TARGET_RSS_MB:.0f} MB",
+            own <= TARGET_RSS_MB, note="VmHWM; the floor's git cat-file alone peaks at "
+                                       f"{max(t.max_rss_mb for t in floor):.0f} MB (pack mapped in memory)")
     res.details = {"repo": str(repo), **info}
     return res
