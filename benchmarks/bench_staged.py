@@ -50,5 +50,6 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
         return res
     res.add("staged", f"git diff --cached floor ({files} files tracked)", floor_ms, "ms", note=f"median of {n}")
     res.add("staged", "leakwarden staged, one-line change", ms, "ms", f"< {TARGET_MS:.0f} ms", ms < TARGET_MS,
-            note=f"{ms / floor_ms:.1f}x the floor; {info['commits']} commits of history")
+            note=f"{ms / floor_ms:.1f}x the floor; CPU {median(t.cpu for t in timings) * 1000:.0f} ms; "
+                 f"{info['commits']} commits of history")
     return res
