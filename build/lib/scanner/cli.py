@@ -8,7 +8,7 @@ import sys
 from scanner import __version__
 
 # Command modules, in the order ``--help`` lists them. Each has register(subparsers).
-COMMANDS = ("scan", "rules", "staged", "pre_push", "pre_receive", "history", "install",
+COMMANDS = ("scan", "rules", "staged", "pre_push", "pre_receive", "history", "install", "install_server",
             "baseline", "remediate", "verify", "revoke")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-from scanner.engine import decode
+from scanner.engine import context, credfiles, decode
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.entropy import shannon
 from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, structural_placeholder
@@ -55,21 +55,27 @@ class Engine:
     def scan(self, raw: bytes, path: str, *, first_line: int = 1) -> ScanResult:
         prepared = prepare(raw)
         if prepared.binary and not self.scan_binary:
-            return ScanResult(skipped="binary", encoding="binary")
+            # Key stores (.p12, .kdbx) are binary: the path stage sees them even when content rules do not.
+            found = self._by_path(raw, path, first_line)
+            return ScanResult(findings=found, skipped="" if found else "binary", encoding="binary")
         findings = self.scan_text(prepared.data, path, first_line=first_line)
         return ScanResult(findings=findings, encoding=prepared.encoding)
 
     def scan_text(self, data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
+        by_path = self._by_path(data, path, first_line)
         candidates = self._candidates(data, decode_depth=1)
         if not candidates:
-            return []
+            return by_path
         index = LineIndex(data, first_line)
         findings = []
         for cand in _resolve_overlaps(candidates):
             finding = self._judge(cand, data, index, path)
             if finding is not None:
                 findings.append(finding)
-        return findings
+        return credfiles.merge(by_path, findings)
+
+    def _by_path(self, data: bytes, path: str, first_line: int) -> list[Finding]:
+        return credfiles.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
 
     # -- stages -------------------------------------------------------------------------
     def _candidates(self, data: bytes, decode_depth: int) -> list[tuple[Candidate, dict]]:
@@ -187,8 +193,10 @@ class Engine:
                           severity=rule.severity, path=path, line=line_no, column=col, secret=secret,
                           reason=reason, fix=rule.fix or rule.remediation, url=rule.url,
                           end_line=end_line, encoding=cand.encoding, details=details)
-        if self.allow.allows(secret, line.decode("utf-8", "replace"), finding.fingerprint):
+        text = line.decode("utf-8", "replace")
+        if self.allow.allows(secret, text, finding.fingerprint):
             return None
+        context.apply(finding, text, generic=generic)
         return finding
 
 

@@ -23,7 +23,8 @@ _TEMPLATED = re.compile(
 )
 _EMBEDDED_TEMPLATE = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|%\([a-z_]+\)s")
 _ENV_REF = re.compile(
-    r"""(?:os\.environ|os\.getenv|getenv|process\.env|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|secrets\.|vault:|env\()""",
+    # ...plus values encrypted at rest: dotenvx "encrypted:..." and sops "ENC[AES256_GCM,...]".
+    r"""(?:os\.environ|os\.getenv|getenv|process\.env|ENV\[|System\.getenv|Environment\.GetEnvironmentVariable|secrets\.|vault:|env\(|^encrypted:|^ENC\[)""",
     re.IGNORECASE,
 )
 _WORDS = re.compile(

@@ -1,0 +1,52 @@
+"""The server's audit log: one JSON object per line for every blocked and every bypassed push.
+
+A record names secrets only by fingerprint (keyed hash), never by value. Each record is one
+``write`` to a file opened with O_APPEND, so concurrent pushes never interleave their lines.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from scanner.finding import Finding
+
+
+def finding_entry(f: Finding) -> dict[str, Any]:
+    return {"rule": f.rule_id, "type": f.type, "fingerprint": f.fingerprint, "commit": f.commit,
+            "path": f.path, "line": f.line}
+
+
+def record(*, decision: str, repository: str, pusher: str, refs: list[dict[str, str]],
+           findings: Sequence[Finding] = (), reason: str = "", via: str = "", message: str = "") -> dict[str, Any]:
+    commits = list(dict.fromkeys(f.commit for f in findings if f.commit))
+    out: dict[str, Any] = {
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "repository": repository,
+        "pusher": pusher,
+        "refs": refs,
+        "commits": commits,
+        "findings": [finding_entry(f) for f in findings],
+        "reason": reason,
+        "decision": decision,
+    }
+    if via:
+        out["via"] = via   # GHES: the update came from the web UI or the API, not a git push
+    if message:
+        out["message"] = message
+    return out
+
+
+def append(path: Path, entry: dict[str, Any]) -> None:
+    """Append one line; raises OSError when the log cannot be written."""
+    line = (json.dumps(entry, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        written = os.write(fd, line)
+    finally:
+        os.close(fd)
+    if written != len(line):
+        raise OSError(f"short write to {path} ({written} of {len(line)} bytes)")

@@ -1,0 +1,215 @@
+"""``leakwarden pre-receive``: the server hook. Rejects a whole push that brings a secret.
+
+Everything printed goes to stderr, which git forwards to the pusher prefixed with ``remote:``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from scanner.commands._common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pre-receive", help="server hook: reject pushes that bring secrets",
+                       description="Server-side git hook. Reads '<old> <new> <ref>' lines on stdin, scans only "
+                                   "the objects that are new to the server (blobs, commit and tag messages) and "
+                                   "rejects the whole push when a secret is found. The policy (time budget, "
+                                   "fail-closed or open, bypass, audit log) comes from git config leakwarden.*; "
+                                   "see docs/server.md.",
+                       epilog="Exit codes: 0 push accepted, 1 secrets found, 2 configuration or push-option "
+                              "error, 3 scan not finished (time budget or internal error) and policy rejects.")
+    p.add_argument("--config", metavar="FILE",
+                   help="server configuration file ([server] table and scan settings); default: the file "
+                        "git config leakwarden.config names")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="also say what was scanned: objects, commits, blobs, tags, time")
+    p.set_defaults(func=run)
+
+
+def say(line: str = "") -> None:
+    from scanner.engine.text import printable
+
+    sys.stderr.write(printable(line) + "\n")
+
+
+class _Push:
+    """Who pushed what, for messages and the audit log."""
+
+    def __init__(self, policy, updates) -> None:
+        from scanner.policy import server
+
+        self.policy, self.updates = policy, updates
+        self.user = server.pusher(policy)
+        self.via = os.environ.get("GITHUB_VIA", "")
+        self._git_dir = None
+
+    @property
+    def git_dir(self):
+        from scanner import git
+
+        if self._git_dir is None:
+            self._git_dir = git.git_dir()
+        return self._git_dir
+
+    def log(self, decision: str, findings=(), reason: str = "", message: str = "") -> bool:
+        """Append to the audit log; False (with a warning) when it cannot be written."""
+        from pathlib import Path
+
+        from scanner.policy import audit_log, server
+
+        try:
+            path = Path(self.policy.audit_log or server.DEFAULT_AUDIT_LOG).expanduser()
+            if not path.is_absolute():
+                path = self.git_dir / path
+            refs = [{"ref": u.ref, "old": u.old, "new": u.new} for u in self.updates]
+            audit_log.append(path, audit_log.record(
+                decision=decision, repository=server.repository(self.git_dir), pusher=self.user, refs=refs,
+                findings=list(findings), reason=reason, via=self.via, message=message))
+            return True
+        except Exception as exc:  # noqa: BLE001 - a log failure must not hide the decision
+            say(f"leakwarden: warning: cannot write the audit log: {exc}")
+            return False
+
+
+def run(args: argparse.Namespace) -> int:
+    from scanner import git
+    from scanner.errors import ConfigError, UsageError
+    from scanner.policy import server
+    from scanner.sources import incoming
+
+    started = time.monotonic()
+    try:
+        policy, cfg = server.load(config_file=args.config)
+    except (ConfigError, git.GitError) as exc:
+        say(f"leakwarden: server configuration error: {exc}")
+        say("leakwarden: push rejected until the server's configuration is fixed")
+        return EXIT_USAGE
+    verbose = args.verbose or policy.verbose
+    try:
+        updates = incoming.parse_updates(sys.stdin.buffer.read())
+        bypass_reason = server.requested_bypass(server.push_options())
+    except (UsageError, server.BypassError) as exc:
+        say(f"leakwarden: push rejected: {exc}")
+        return EXIT_USAGE
+    push = _Push(policy, updates)
+    if all(u.deleted for u in updates):
+        if verbose:
+            say("leakwarden: 0 objects scanned (nothing but deletions)")
+        return EXIT_CLEAN
+    result = incoming.IncomingScan()
+    try:
+        with server.Budget(policy.time_budget) as budget:
+            from scanner.engine.factory import build_engine
+
+            engine = build_engine(cfg)
+            incoming.scan(updates, engine, check_time=budget.check, max_size=cfg.max_file_size,
+                          excludes=cfg.exclude_paths, result=result)
+    except server.BudgetExceeded:
+        why = f"the time budget of {policy.time_budget:g} s ran out before the scan finished"
+        return _unfinished(push, "timeout", why, result, cfg, bypass_reason)
+    except ConfigError as exc:
+        say(f"leakwarden: server configuration error: {exc}")
+        say("leakwarden: push rejected until the server's configuration is fixed")
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - corrupt or missing objects, git failing: the policy decides
+        return _unfinished(push, "error", f"the push could not be scanned: {exc}", result, cfg, bypass_reason)
+    if verbose:
+        ms = (time.monotonic() - started) * 1000
+        quarantine = "yes" if os.environ.get("GIT_QUARANTINE_PATH") else "no"
+        say(f"leakwarden: {result.objects} objects scanned ({len(result.commits)} commits, {result.blobs} blobs, "
+            f"{result.tags} tags) for {len(updates)} refs in {ms:.0f} ms; quarantine: {quarantine}"
+            + (f"; via: {push.via}" if push.via else ""))
+        for what, why in result.skipped:
+            say(f"leakwarden: skipped {what}: {why}")
+    return _decide(push, result, cfg, bypass_reason)
+
+
+def _decide(push: _Push, result, cfg, bypass_reason: str | None) -> int:
+    from scanner.commands._common import apply_baseline
+    from scanner.policy import server
+    from scanner.policy.threshold import HOOK_DEFAULT, FailPolicy
+    from scanner.report import Report
+
+    report = Report(findings=result.findings)
+    apply_baseline(argparse.Namespace(), cfg, report)
+    fail = FailPolicy(confidence=cfg.fail_on or HOOK_DEFAULT.confidence, severity=cfg.fail_on_severity)
+    blocking = [f for f in report.findings if fail.blocks(f)]
+    warnings = [f for f in report.findings if not fail.blocks(f)]
+    limit = push.policy.max_findings
+    if warnings:
+        say(f"leakwarden: {len(warnings)} possible secret{'s' if len(warnings) != 1 else ''} "
+            "(not blocking; check them):")
+        _list(warnings, limit)
+    if not blocking:
+        return EXIT_CLEAN
+    allowed, denied = server.may_bypass(push.policy, push.user)
+    if bypass_reason and allowed:
+        if push.log("bypass", blocking, reason=bypass_reason):
+            say(f"leakwarden: {len(blocking)} secret{'s' if len(blocking) != 1 else ''} let through: bypass "
+                f"'{bypass_reason}' by {push.user or 'an unidentified pusher'}, recorded in the audit log")
+            _list(blocking, limit)
+            return EXIT_CLEAN
+        denied = "a bypass must be recorded, and the audit log cannot be written"
+    n = len(blocking)
+    say(f"leakwarden: push rejected: {n} secret{'s' if n != 1 else ''} in the pushed "
+        f"{'commits' if result.commits else 'objects'}")
+    say()
+    _list(blocking, limit)
+    say()
+    _how_to_fix(push, result, blocking)
+    if bypass_reason:
+        say(f"Bypass '{bypass_reason}' refused: {denied}.")
+    elif allowed:
+        say("If it is not a real secret, or must be pushed anyway (recorded in the audit log):")
+        say(f"  git push -o {server.BYPASS_OPTION}=REASON ...   REASON: {' | '.join(server.BYPASS_REASONS)}")
+    push.log("reject", blocking, reason=bypass_reason or "", message=denied if bypass_reason else "")
+    return EXIT_FINDINGS
+
+
+def _list(findings, limit: int) -> None:
+    for f in findings[:limit]:
+        say(f"  {f.type} ({f.rule_id})")
+        if f.commit:
+            say(f"    commit: {f.commit[:12]}")
+        say(f"    path:   {f.path}:{f.line}")
+        say(f"    secret: {f.redacted}")
+    if len(findings) > limit:
+        say(f"  ... and {len(findings) - limit} more not shown (leakwarden.maxFindings={limit})")
+
+
+def _how_to_fix(push: _Push, result, blocking) -> None:
+    tips = {u.new for u in push.updates if not u.deleted}
+    in_commits = [c for c in result.commits if any(f.commit == c for f in blocking)]
+    say("Remove the secret from your commits, then push again:")
+    if in_commits and all(c in tips for c in in_commits):
+        say("  - it is in the last commit: delete it from the file, `git add` it, then `git commit --amend`")
+    elif in_commits:
+        first = in_commits[0]
+        start = "--root" if first in result.roots else f"{first[:12]}~1"
+        say(f"  - since commit {first[:12]}: `git rebase -i {start}`, mark that commit `edit`, delete the secret, "
+            "`git commit --amend`, `git rebase --continue`")
+    say("  - in many or older commits: `git filter-repo --replace-text FILE` (FILE lines: SECRET==>REMOVED)")
+    if any(f.commit and f.commit not in result.commits for f in blocking):
+        say("  - in a tag message: recreate the tag without it (`git tag -f -a NAME COMMIT`)")
+    say("A secret that was ever pushed or shared must be revoked or rotated as well.")
+
+
+def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: str | None) -> int:
+    """The scan did not finish (time budget or an error): the server's policy decides."""
+    action = push.policy.on_timeout if kind == "timeout" else push.policy.on_error
+    key = "leakwarden.onTimeout" if kind == "timeout" else "leakwarden.onError"
+    if action == "accept":
+        say(f"leakwarden: warning: {why}; push accepted without a complete scan ({key}=accept)")
+        push.log(f"accept-{kind}", message=why)
+        # Fail-open covers what was not scanned, never a secret already found.
+        return _decide(push, result, cfg, bypass_reason) if result.findings else EXIT_CLEAN
+    say(f"leakwarden: push rejected: {why} ({key}=reject)")
+    if kind == "timeout":
+        say("Push fewer commits at a time, or ask the administrator to raise leakwarden.timeBudget.")
+    else:
+        say("Ask the server's administrator to check the repository (git fsck).")
+    push.log(f"reject-{kind}", message=why)
+    return EXIT_INTERNAL
