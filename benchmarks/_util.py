@@ -25,6 +25,7 @@ class Timing:
     rc: int
     own_rss_mb: float | None = None   # sampled: the peak of the process itself (VmHWM)
     tree_rss_mb: float | None = None  # sampled: the peak sum over the process and its descendants
+    tree_anon_mb: float | None = None  # sampled: the same for anonymous memory (no mapped files)
 
 
 class _RssSampler(threading.Thread):
@@ -33,7 +34,7 @@ class _RssSampler(threading.Thread):
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.own_kb, self.tree_kb = pid, 0, 0
+        self.pid, self.own_kb, self.tree_kb, self.anon_kb = pid, 0, 0, 0
         self.done = threading.Event()
 
     def _tree(self) -> list[int]:
@@ -49,19 +50,24 @@ class _RssSampler(threading.Thread):
         return pids
 
     @staticmethod
-    def _field(pid: int, name: str) -> int:
+    def _status(pid: int) -> dict[str, int]:
+        out = {}
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith(name):
-                    return int(line.split()[1])
+                if line.startswith(("VmHWM:", "VmRSS:", "RssAnon:")):
+                    key, value = line.split(":", 1)
+                    out[key] = int(value.split()[0])
         except (OSError, ValueError):
             pass
-        return 0
+        return out
 
     def run(self) -> None:
         while not self.done.wait(0.02):
-            self.own_kb = max(self.own_kb, self._field(self.pid, "VmHWM:"))
-            self.tree_kb = max(self.tree_kb, sum(self._field(p, "VmRSS:") for p in self._tree()))
+            stats = [self._status(p) for p in self._tree()]
+            if stats:
+                self.own_kb = max(self.own_kb, stats[0].get("VmHWM", 0))
+            self.tree_kb = max(self.tree_kb, sum(s.get("VmRSS", 0) for s in stats))
+            self.anon_kb = max(self.anon_kb, sum(s.get("RssAnon", 0) for s in stats))
 
 
 @dataclass
@@ -143,7 +149,10 @@ def run(cmd: list[str], *, cwd: Path | str | None = None, stdin: Path | None = N
                 fh.close()
     timing = Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
     if sampler:
-        timing.own_rss_mb, timing.tree_rss_mb = sampler.own_kb / 1024, sampler.tree_kb / 1024
+        # Sampling can miss a short peak; no tree is smaller than its largest process.
+        timing.own_rss_mb = sampler.own_kb / 1024
+        timing.tree_rss_mb = max(sampler.tree_kb / 1024, timing.max_rss_mb)
+        timing.tree_anon_mb = sampler.anon_kb / 1024
     return timing
 
 
