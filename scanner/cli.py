@@ -7,12 +7,16 @@ import sys
 
 from scanner import __version__
 
-# Command modules, in the order ``--help`` lists them. Each has register(subparsers).
-COMMANDS = ("scan", "rules", "staged", "pre_push", "pre_receive", "history", "install", "install_server",
-            "baseline", "remediate", "verify", "revoke")
+# Command name -> module, in the order ``--help`` lists them. Each module has register(subparsers).
+COMMANDS = {
+    "scan": "scan", "rules": "rules", "staged": "staged", "pre-push": "pre_push",
+    "pre-receive": "pre_receive", "history": "history", "install": "install", "baseline": "baseline",
+    "remediate": "remediate", "verify": "verify", "revoke": "revoke",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """Only the chosen command's module is imported: a commit hook pays for one command, not twelve."""
     parser = argparse.ArgumentParser(
         prog="leakwarden",
         description="Find GitHub credentials, private keys and other secrets before they enter git history.",
@@ -20,14 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
                "2 usage or configuration error, 3 internal error.")
     parser.add_argument("--version", action="version", version=f"leakwarden {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"scanner.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"scanner.commands.{name}":
-                continue  # not built yet in this checkout
-            raise
-        module.register(sub)
+    chosen = next((a for a in (argv or []) if not a.startswith("-")), None)
+    names = [chosen] if chosen in COMMANDS else list(COMMANDS)
+    for name in names:
+        importlib.import_module(f"scanner.commands.{COMMANDS[name]}").register(sub)
     return parser
 
 
@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     from scanner.commands._common import EXIT_INTERNAL, EXIT_USAGE, warn
     from scanner.errors import ConfigError, UsageError
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -361,7 +361,7 @@ def log_blobs(args: list[str], cwd: str | Path | None = None) -> Iterator[LogEnt
             path = _path(next(tokens))
             fields = token.lstrip(b":").split(b" ")
             parents = len(token) - len(token.lstrip(b":"))
-            new_mode, new_oid, status = fields[parents], fields[2 * parents + 1], fields[-1]
+            new_mode, new_oid = fields[parents], fields[2 * parents + 1]
             if new_mode not in (b"000000", b"160000", b"120000"):
                 entry.blobs.append((new_oid.decode(), path))
     if entry is not None:

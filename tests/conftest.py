@@ -5,6 +5,8 @@ Secrets are generated at test time (valid checksums, plausible key bodies); none
 from __future__ import annotations
 
 import os
+import random
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -32,19 +34,43 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> None:
         os.environ.pop(var, None)
 
 
-_counter = [0]
+_seed = {"test": "", "n": 0}
+
+
+@pytest.fixture(autouse=True)
+def _seed_per_test(request: pytest.FixtureRequest) -> None:
+    """Generated secrets depend on the test, not on which worker ran what before it, so a
+    value that trips a filter fails the same test every time."""
+    _seed["test"], _seed["n"] = request.node.nodeid, 0
+
+
+def _next_seed(kind: str) -> str:
+    _seed["n"] += 1
+    return f"{_seed['test']}/{kind}/{_seed['n']}"
 
 
 def make_token(kind: str = "ghp", valid: bool = True) -> str:
     """A fresh GitHub token each call; kind is ghp/gho/ghu/ghs/ghr/github_pat/ghs_jwt."""
-    _counter[0] += 1
     name = "github" if valid else "github-invalid"
-    return expand(f"{{{{{name}:{kind}}}}}", f"test/{kind}/{_counter[0]}")
+    return expand(f"{{{{{name}:{kind}}}}}", _next_seed(kind))
 
 
 def make_key(fmt: str = "rsa") -> str:
-    _counter[0] += 1
-    return expand(f"{{{{key:{fmt}}}}}", f"test/key/{_counter[0]}")
+    return expand(f"{{{{key:{fmt}}}}}", _next_seed(f"key-{fmt}"))
+
+
+def rng() -> random.Random:
+    """A random source seeded by the current test: for values that must look random but repeat."""
+    return random.Random(_next_seed("rng"))
+
+
+def rand_text(n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    r = rng()
+    return "".join(r.choice(alphabet) for _ in range(n))
+
+
+def rand_bytes(n: int) -> bytes:
+    return rng().randbytes(n)
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 from pathlib import Path
 
-from conftest import git, leakwarden
+from conftest import git, leakwarden, rand_text
 
 
 def stage(repo: Path, name: str, content: str | bytes) -> None:
@@ -32,7 +31,7 @@ def report(proc: subprocess.CompletedProcess) -> dict:
 
 def legacy_hex_token() -> str:
     """A medium-confidence finding: the pre-2021 40-hex format, named by GITHUB_TOKEN."""
-    return "GITHUB_TOKEN=" + secrets.token_hex(20)
+    return "GITHUB_TOKEN=" + rand_text(40, "0123456789abcdef")
 
 
 def bare_remote(tmp_path: Path, repo: Path, name: str = "origin") -> Path:

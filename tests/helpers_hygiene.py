@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 import string
 from pathlib import Path
 
-from tests.conftest import leakwarden
+from conftest import leakwarden, rand_text
 
 ALNUM = string.ascii_letters + string.digits
 
 
 def rand(n: int, alphabet: str = ALNUM) -> str:
     """A fresh random value: live-looking, never committed."""
-    return "".join(secrets.choice(alphabet) for _ in range(n))
+    return rand_text(n, alphabet)
 
 
 def b64(text: str) -> str:

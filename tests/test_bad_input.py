@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.conftest import make_token
+from conftest import make_token
 
 
 def _json(result):
@@ -142,7 +142,7 @@ def test_gitignore_respected_and_no_ignore(cli, repo):
 
 
 def test_tracked_file_deleted_from_work_tree_is_not_an_error(cli, repo):
-    from tests.conftest import commit_file
+    from conftest import commit_file
     commit_file(repo, "gone.txt", "hello\n")
     (repo / "gone.txt").unlink()
     (repo / "here.txt").write_text(make_token())

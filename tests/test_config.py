@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import make_token
+from conftest import make_token
 
 
 def _scan(cli, path, *args, cwd=None):

@@ -10,7 +10,7 @@ import pytest
 from scanner.config import Config
 from scanner.engine import github
 from scanner.engine.factory import build_engine
-from tests.conftest import make_token
+from conftest import make_token
 
 KINDS = {
     "ghp": ("github-pat-classic", "GitHub personal access token (classic)"),

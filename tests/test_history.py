@@ -188,3 +188,18 @@ def test_empty_repository_and_not_a_repository(repo: Path, tmp_path: Path) -> No
 def test_progress_on_request(repo: Path, history) -> None:
     proc = leakwarden("history", "--progress", "--format", "json", cwd=repo)
     assert b"obj" in proc.stderr
+
+
+def test_history_judges_blobs_at_their_path(repo, cli):
+    """A committed .env is a finding by its name, and a token in a workflow gets the CI fix."""
+    from conftest import commit_file
+    commit_file(repo, ".env", "DB_PASSWORD=Hq7rT2vK9mLp3xWz8sNd\nPORT=8080\n", "add env")  # leakwarden:allow
+    commit_file(repo, ".github/workflows/ci.yml",
+                f"jobs:\n  x:\n    env:\n      TOKEN: {make_token()}\n", "add workflow")
+    git(repo, "rm", "-q", ".env")
+    git(repo, "commit", "-q", "-m", "remove env")
+    doc = json.loads(cli("history", "--format", "json", cwd=repo).stdout)
+    by_rule = {f["rule_id"]: f for f in doc["findings"]}
+    assert by_rule["dotenv-file"]["path"] == ".env"
+    assert by_rule["github-pat-classic"]["details"]["context"] == "ci-workflow"
+    assert "GITHUB_TOKEN" in by_rule["github-pat-classic"]["fix"]

@@ -2,9 +2,7 @@
 example, template, placeholder or encrypted version. Through the real CLI, on files in tmp dirs."""
 from __future__ import annotations
 
-import io
 import json
-import secrets
 import sqlite3
 from pathlib import Path
 
@@ -12,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from tests.conftest import commit_file, git, leakwarden, make_key, make_token
-from tests.helpers_hygiene import assert_hidden, b64, rand, scan_json, scan_text, write
+from conftest import commit_file, git, leakwarden, make_key, make_token, rand_bytes
+from helpers_hygiene import assert_hidden, b64, rand, scan_json, scan_text, write
 
 
 def _p12() -> bytes:
@@ -25,7 +23,7 @@ def _key4db(tmp: Path) -> bytes:
     path = tmp / "scratch.db"
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE metaData (id TEXT PRIMARY KEY, item1, item2)")
-    con.execute("INSERT INTO metaData VALUES ('password', ?, ?)", (secrets.token_bytes(16), secrets.token_bytes(48)))
+    con.execute("INSERT INTO metaData VALUES ('password', ?, ?)", (rand_bytes(16), rand_bytes(48)))
     con.commit()
     con.close()
     data = path.read_bytes()
@@ -40,7 +38,7 @@ def _logins(n: int) -> str:
 
 
 def _wp(password: str, salt: str) -> str:
-    lines = [f"define( 'DB_NAME', 'wordpress' );", f"define( 'DB_USER', 'wp' );",
+    lines = ["define( 'DB_NAME', 'wordpress' );", "define( 'DB_USER', 'wp' );",
              f"define( 'DB_PASSWORD', '{password}' );"]
     for name in ("AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
                  "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT"):
@@ -53,8 +51,8 @@ def _positives(tmp: Path) -> list[tuple[str, dict, set[str], str, list[str]]]:
     v = {k: rand(n) for k, n in (("git", 36), ("netrc", 22), ("npm", 36), ("npmpw", 16), ("pypi", 60),
                                   ("dock", 20), ("pg", 20), ("s3", 40), ("aws", 40), ("db", 24), ("env", 24))}
     salt_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#%^&*()-_[]{}<>~+=,.;:/?|"
-    master = secrets.token_hex(16)
-    base = secrets.token_hex(64)
+    master = rand_bytes(16).hex()
+    base = rand_bytes(64).hex()
     return [
         ("git-credentials", {".git-credentials": f"https://alice:{v['git']}@git.example.org\n"},
          {"git-credentials-file"}, "password", [v["git"]]),
@@ -90,7 +88,7 @@ def _positives(tmp: Path) -> list[tuple[str, dict, set[str], str, list[str]]]:
          {"rails-database-password"}, "password", [v["db"]]),
         ("p12", {"deploy.p12": _p12()}, {"pkcs12-key-store"}, "", []),
         ("pfx", {"certs/signing.pfx": _p12()}, {"pkcs12-key-store"}, "", []),
-        ("kdbx", {"vault.kdbx": bytes.fromhex("03d9a29a67fb4bb5") + secrets.token_bytes(300)}, {"keepass-database"}, "", []),
+        ("kdbx", {"vault.kdbx": bytes.fromhex("03d9a29a67fb4bb5") + rand_bytes(300)}, {"keepass-database"}, "", []),
         ("firefox-logins", {"profile/logins.json": _logins(2)}, {"firefox-logins"}, "", []),
         ("firefox-key4", {"profile/key4.db": _key4db(tmp)}, {"firefox-key-database"}, "", []),
         ("dotenv", {".env": f"APP_NAME=shop\nDB_HOST=localhost\nDB_PASSWORD={v['db']}\nSESSION_SECRET={v['env']}\nPORT=8080\n"},
@@ -183,8 +181,8 @@ NEGATIVES = {
 
 @pytest.mark.parametrize("name", sorted(NEGATIVES))
 def test_examples_placeholders_and_encrypted_are_not_flagged(tmp_path: Path, name: str) -> None:
-    fill = {"d": rand(40), "i": rand(24), "t": rand(24), "pk": secrets.token_hex(32), "enc": rand(120),
-            "hex": secrets.token_hex(40)}
+    fill = {"d": rand(40), "i": rand(24), "t": rand(24), "pk": rand_bytes(32).hex(), "enc": rand(120),
+            "hex": rand_bytes(40).hex()}
     files = {}
     for path, content in NEGATIVES[name].items():
         for key, value in fill.items():
@@ -210,7 +208,7 @@ def test_git_crypt_gitattributes_marks_dotenv_as_encrypted(repo: Path) -> None:
 
 def test_dotenv_finding_lists_keys_never_values_even_with_show_secrets(tmp_path: Path) -> None:
     db, stripe = rand(24), "sk_live_" + rand(24)
-    write(tmp_path, {".env": f"DB_HOST=db\nDB_PASSWORD={db}\nSTRIPE_KEY={stripe}\nDOTENV_PUBLIC_KEY={secrets.token_hex(33)}\n"})
+    write(tmp_path, {".env": f"DB_HOST=db\nDB_PASSWORD={db}\nSTRIPE_KEY={stripe}\nDOTENV_PUBLIC_KEY={rand_bytes(33).hex()}\n"})
     rc, doc, out = scan_json(tmp_path, "--show-secrets")
     env = next(f for f in doc["findings"] if f["rule_id"] == "dotenv-file")
     assert env["details"]["keys"] == ["DB_PASSWORD", "STRIPE_KEY"]

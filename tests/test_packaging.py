@@ -7,7 +7,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from tests.conftest import ROOT
+from conftest import ROOT
 
 
 def test_package_list_matches_the_source_tree():

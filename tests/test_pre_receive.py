@@ -1,5 +1,5 @@
 """The server hook, end to end: a real bare repository with the hook installed by
-``leakwarden install-server``, pushed to with real ``git push`` over the local transport."""
+``leakwarden install --server``, pushed to with real ``git push`` over the local transport."""
 from __future__ import annotations
 
 import json
@@ -26,7 +26,7 @@ def _no_server_identity(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_server(tmp_path: Path, object_format: str = "sha1") -> Path:
     server = tmp_path / "server.git"
     git(tmp_path, "init", "-q", "--bare", f"--object-format={object_format}", str(server))
-    res = leakwarden("install-server", str(server))
+    res = leakwarden("install", "--server", str(server))
     assert res.returncode == 0, res.stderr
     return server
 
@@ -483,30 +483,30 @@ def test_install_refuses_a_foreign_hook_without_force(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "--bare", str(server))
     hook = server / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\nexit 0\n")
-    res = leakwarden("install-server", str(server))
+    res = leakwarden("install", "--server", str(server))
     assert res.returncode == 2
     assert "--force" in res.stderr.decode()
     assert hook.read_text() == "#!/bin/sh\nexit 0\n"
-    res = leakwarden("install-server", "--force", str(server))
+    res = leakwarden("install", "--force", "--server", str(server))
     assert res.returncode == 0, res.stderr
     assert (server / "hooks" / "pre-receive.leakwarden-backup").read_text() == "#!/bin/sh\nexit 0\n"
     assert "-m scanner pre-receive" in hook.read_text()
     assert os.access(hook, os.X_OK)
     assert git(server, "config", "receive.advertisePushOptions").stdout.strip() == b"true"
-    assert leakwarden("install-server", str(server)).returncode == 0   # its own hook: reinstalled
+    assert leakwarden("install", "--server", str(server)).returncode == 0   # its own hook: reinstalled
 
 
 def test_install_into_pre_receive_d_layout(tmp_path: Path) -> None:
     server = tmp_path / "gitea.git"
     git(tmp_path, "init", "-q", "--bare", str(server))
     (server / "hooks" / "pre-receive.d").mkdir()
-    assert leakwarden("install-server", str(server)).returncode == 0
+    assert leakwarden("install", "--server", str(server)).returncode == 0
     assert os.access(server / "hooks" / "pre-receive.d" / "leakwarden", os.X_OK)
     assert not (server / "hooks" / "pre-receive").exists()
 
 
 def test_install_rejects_a_non_repository(tmp_path: Path) -> None:
-    res = leakwarden("install-server", str(tmp_path))
+    res = leakwarden("install", "--server", str(tmp_path))
     assert res.returncode == 2
     assert "not a git repository" in res.stderr.decode()
 

@@ -134,7 +134,7 @@ def test_truncated_key_body_is_not_a_finding(engine):
 
 
 def test_putty_keys(engine):
-    from tests.conftest import make_key
+    from conftest import make_key
     for fmt in ("putty2", "putty3"):
         found = engine.scan_text(make_key(fmt).encode(), "k.ppk")
         assert [f.rule_id for f in found] == ["private-key-putty"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_key, make_token
+from conftest import make_key, make_token
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT, make_key, make_token
+from conftest import ROOT, make_key, make_token
 
 
 def _findings_dir(tmp_path):

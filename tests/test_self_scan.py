@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ROOT
+from conftest import ROOT
 
 
 def test_repository_passes_its_own_scan(cli):

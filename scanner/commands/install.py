@@ -2,7 +2,7 @@
 
 A hook leakwarden did not write is never lost: it is kept as ``<hook>.legacy`` and run
 first. If that name is taken too, installing refuses unless ``--force``.
-(The server side, ``pre-receive``, is installed by its own command.)
+``--server BARE_REPO`` installs the server side, the pre-receive hook, instead.
 """
 from __future__ import annotations
 
@@ -35,11 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="which hook (repeatable; default: pre-commit and pre-push)")
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
     p.add_argument("--force", action="store_true",
-                   help="replace a foreign hook even when <hook>.legacy already exists")
+                   help="replace a foreign hook even when <hook>.legacy already exists (with --server: "
+                        "replace a foreign pre-receive hook, keeping it as pre-receive.leakwarden-backup)")
+    p.add_argument("--server", metavar="BARE_REPO",
+                   help="install the pre-receive hook into this repository on a git server instead, and "
+                        "turn on receive.advertisePushOptions for bypasses (docs/server.md)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.server:
+        from scanner.commands.install_server import install
+
+        return install(Path(args.server), args.force)
     from scanner import git
     from scanner.commands._common import warn
     from scanner.errors import UsageError

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 import hyperscan
 
@@ -39,7 +40,19 @@ def encoded_spellings(keyword: bytes) -> set[bytes]:
 class Prefilter:
     """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers."""
 
+    # Bump when the way literals are derived from rules changes: it is part of the cache key.
+    LAYOUT = 2
+
     def __init__(self, rules: list[Rule], rules_digest: str) -> None:
+        key = hashlib.sha256(f"{rules_digest}/{self.LAYOUT}/{hyperscan.__version__}".encode()).hexdigest()[:32]
+        self._path = cache_dir() / f"prefilter-{key}.hsdb"
+        try:
+            self._load_cached()
+        except (OSError, ValueError, KeyError, hyperscan.error):
+            self._build(rules)
+        self.scratch = hyperscan.Scratch(self.db)
+
+    def _build(self, rules: list[Rule]) -> None:
         keywords: dict[bytes, list[int]] = {}
         spellings: set[bytes] = set()
         for idx, rule in enumerate(rules):
@@ -50,42 +63,30 @@ class Prefilter:
                 # Only distinctive token prefixes are worth finding inside base64 blobs.
                 if rule.confidence == "high" and "generic" not in rule.tags and len(raw) >= 4:
                     spellings |= base64_spellings(raw)
-        self.literals = sorted(keywords)
-        self.targets: list[list[int]] = [keywords[k] for k in self.literals]
-        self.lengths = [len(k) for k in self.literals]
-        self.spellings = sorted(spellings)
-        self.db = self._load(rules_digest)
-        self.scratch = hyperscan.Scratch(self.db)
+        literals = sorted(keywords)
+        self.targets: list[list[int]] = [keywords[k] for k in literals]
+        self.lengths = [len(k) for k in literals]
+        self.n_literals = len(literals)
+        exprs = [_escape(lit) for lit in literals] + [_escape(sp) for sp in sorted(spellings)]
+        flags = [hyperscan.HS_FLAG_CASELESS] * len(literals) + [0] * len(spellings)
+        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self.db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
+        # The literal -> rule map travels with the database, so a warm start derives nothing.
+        meta = json.dumps({"targets": self.targets, "lengths": self.lengths}).encode()
+        write_atomic(self._path, len(meta).to_bytes(8, "big") + meta + hyperscan.dumpb(self.db))
 
-    def _expressions(self) -> tuple[list[bytes], list[int], list[int]]:
-        exprs, ids, flags = [], [], []
-        for i, lit in enumerate(self.literals):
-            exprs.append(_escape(lit))
-            ids.append(i)
-            flags.append(hyperscan.HS_FLAG_CASELESS)
-        for j, sp in enumerate(self.spellings):
-            exprs.append(_escape(sp))
-            ids.append(len(self.literals) + j)
-            flags.append(0)
-        return exprs, ids, flags
-
-    def _load(self, rules_digest: str) -> hyperscan.Database:
-        exprs, ids, flags = self._expressions()
-        key = hashlib.sha256(repr((rules_digest, exprs, flags, hyperscan.__version__)).encode()).hexdigest()[:32]
-        path = cache_dir() / f"prefilter-{key}.hsdb"
-        try:
-            return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-        except (OSError, hyperscan.error):
-            pass
-        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
-        write_atomic(path, hyperscan.dumpb(db))
-        return db
+    def _load_cached(self) -> None:
+        blob = self._path.read_bytes()
+        n = int.from_bytes(blob[:8], "big")
+        meta = json.loads(blob[8:8 + n])
+        self.targets, self.lengths = meta["targets"], meta["lengths"]
+        self.n_literals = len(self.targets)
+        self.db = hyperscan.loadb(blob[8 + n:], hyperscan.HS_MODE_BLOCK)
 
     def hits(self, data: bytes) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
         by_rule: dict[int, list[tuple[int, int]]] = {}
         decode_at: list[int] = []
-        n_lit = len(self.literals)
+        n_lit = self.n_literals
         targets, lengths = self.targets, self.lengths
 
         def on_match(eid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:

@@ -94,6 +94,7 @@ def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool 
             h.where.pop("tag")
             h.finding.path = h.where["path"]
     blob_hits = {oid: found for oid, found in blob_hits.items() if seen(oid)}
+    _rescan_with_paths(repo, engine, blob_hits, reachable)
     hits.extend(_blob_occurrences(repo, rev_args, blob_hits, reachable))
     hits = [h for h in hits if not excluded(h.where["path"], excludes)]
     for oid in big:
@@ -104,6 +105,30 @@ def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool 
     result.stats = {"objects": count, "bytes": size_total, "reachable": len(reachable),
                     "findings": len(result.findings)}
     return result
+
+
+def _rescan_with_paths(repo: Path, engine, blob_hits: dict[str, list[Finding]],
+                       reachable: dict[bytes, bytes | None]) -> None:
+    """Blobs stream in before their paths are known. Judge again, at their path, every blob that
+    had findings (so fixes fit the place: a workflow, a .env, source code) and every blob whose
+    name alone makes it a finding (.env, .git-credentials, key stores)."""
+    from scanner.engine.credfiles import detector_for
+
+    by_name = {path for path in set(reachable.values()) if path and detector_for(git._path(path))}
+    todo = {oid for oid in blob_hits} | {oid.hex() for oid, path in reachable.items() if path in by_name}
+    if not todo:
+        return
+    with git.CatFile(repo) as cat:
+        for oid in todo:
+            obj = cat.get(oid)
+            path = reachable.get(bytes.fromhex(oid))
+            if obj is None or path is None:
+                continue
+            found = engine.scan(obj[1], git._path(path)).findings
+            if found:
+                blob_hits[oid] = found
+            else:
+                blob_hits.pop(oid, None)
 
 
 class _Reachable(threading.Thread):

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, add_baseline_option, add_config_options,
-                                      add_output_options, apply_baseline, emit, load_config)
+                                      add_fail_options, add_output_options, apply_baseline, emit, fail_policy,
+                                      load_config, mark_warnings)
 
 ADVICE = {
     "commit": """\
@@ -29,6 +30,8 @@ leakwarden: this push was stopped because the commits above add secret(s).
 def add_hook_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
     add_config_options(p)
+    add_fail_options(p, default="high: checksum-valid GitHub tokens, plausible private keys, "
+                                "high-confidence provider tokens")
     add_baseline_option(p)
     add_output_options(p)
 
@@ -36,17 +39,16 @@ def add_hook_options(p: argparse.ArgumentParser) -> None:
 def setup(args: argparse.Namespace):
     """(config, engine, policy) for a hook run."""
     from scanner.engine.factory import build_engine
-    from scanner.policy.threshold import HOOK_DEFAULT, FailPolicy
+    from scanner.policy.threshold import HOOK_DEFAULT
 
     cfg = load_config(args, Path(args.repo).resolve())
-    policy = FailPolicy(confidence=cfg.fail_on or HOOK_DEFAULT.confidence, severity=cfg.fail_on_severity)
-    return cfg, build_engine(cfg), policy
+    return cfg, build_engine(cfg), fail_policy(cfg, HOOK_DEFAULT)
 
 
 def finish(args: argparse.Namespace, cfg, policy, report, *, what: str) -> int:
     """Baseline, policy, output; ``what`` is 'commit' or 'push'."""
     apply_baseline(args, cfg, report)
-    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
+    mark_warnings(report, policy)
     blocking = any(f.fingerprint not in report.warned for f in report.findings)
     if report.findings or report.errors or args.format != "text":
         emit(args, report)

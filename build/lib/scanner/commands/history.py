@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, add_baseline_option, add_config_options,
-                                      add_output_options, apply_baseline, emit, load_config)
+                                      add_fail_options, add_output_options, apply_baseline, emit, fail_policy,
+                                      load_config, mark_warnings)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
     p.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a terminal")
     add_config_options(p)
+    add_fail_options(p)
     add_baseline_option(p)
     add_output_options(p)
     p.set_defaults(func=run)
@@ -43,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from scanner import git
     from scanner.engine.factory import build_engine
     from scanner.errors import UsageError
-    from scanner.policy.threshold import FailPolicy
     from scanner.report import Report
     from scanner.sources.history import audit
 
@@ -62,7 +63,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     report = Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)
     apply_baseline(args, cfg, report)
-    policy = FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
-    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
+    mark_warnings(report, fail_policy(cfg))
     emit(args, report)
     return EXIT_FINDINGS if any(f.fingerprint not in report.warned for f in report.findings) else EXIT_CLEAN

@@ -1,4 +1,4 @@
-"""``leakwarden install-server BARE_REPO``: install the pre-receive hook into a server repository.
+"""``leakwarden install --server BARE_REPO``: install the pre-receive hook into a server repository.
 
 The hook runs this Python with ``-m scanner``, so it keeps working when PATH differs for the
 server's git user. On Gitea-style layouts (a ``hooks/pre-receive.d/`` directory that the
@@ -6,7 +6,6 @@ server's own pre-receive runs) the hook goes there, leaving the server's hook al
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import stat
@@ -15,20 +14,7 @@ from pathlib import Path
 
 from scanner.commands._common import EXIT_CLEAN, EXIT_USAGE
 
-MARKER = "# installed by leakwarden install-server"
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("install-server", help="install the pre-receive hook into a bare repository on a server",
-                       description="Install leakwarden's pre-receive hook into a (bare) repository on a git "
-                                   "server, and turn on receive.advertisePushOptions so pushers can bypass "
-                                   "with 'git push -o leakwarden.bypass=REASON'. See docs/server.md for "
-                                   "GitLab, Gitea and GitHub Enterprise Server.")
-    p.add_argument("bare_repo", metavar="BARE_REPO", help="the repository on the server (usually bare)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing pre-receive hook that leakwarden did not install "
-                        "(the old one is kept as pre-receive.leakwarden-backup)")
-    p.set_defaults(func=lambda args: install(Path(args.bare_repo), args.force))
+MARKER = "# installed by leakwarden install --server"
 
 
 def hook_script(python: str = sys.executable) -> str:

@@ -128,14 +128,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _decide(push: _Push, result, cfg, bypass_reason: str | None) -> int:
-    from scanner.commands._common import apply_baseline
+    from scanner.commands._common import apply_baseline, fail_policy
     from scanner.policy import server
-    from scanner.policy.threshold import HOOK_DEFAULT, FailPolicy
+    from scanner.policy.threshold import HOOK_DEFAULT
     from scanner.report import Report
 
     report = Report(findings=result.findings)
     apply_baseline(argparse.Namespace(), cfg, report)
-    fail = FailPolicy(confidence=cfg.fail_on or HOOK_DEFAULT.confidence, severity=cfg.fail_on_severity)
+    fail = fail_policy(cfg, HOOK_DEFAULT)
     blocking = [f for f in report.findings if fail.blocks(f)]
     warnings = [f for f in report.findings if not fail.blocks(f)]
     limit = push.policy.max_findings

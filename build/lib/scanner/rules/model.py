@@ -153,5 +153,5 @@ def check_unique(rules: list[Rule]) -> None:
 def rules_hash(rules: list[Rule]) -> str:
     h = hashlib.sha256()
     for r in rules:
-        h.update(repr((r.id, r.regex, tuple(r.keywords), r.multiline)).encode())
+        h.update(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags))).encode())
     return h.hexdigest()[:32]
