@@ -1,0 +1,1 @@
+"""leakwarden benchmarks: run with ``python benchmarks/run.py`` (see README.md)."""

@@ -1,0 +1,203 @@
+"""Running and timing commands, and the shape of a benchmark result."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# The leakwarden checkout being measured: this one, or LEAKWARDEN_BENCH_CHECKOUT (to measure a
+# branch before it is merged).
+ROOT = Path(os.environ.get("LEAKWARDEN_BENCH_CHECKOUT") or Path(__file__).resolve().parent.parent).resolve()
+PY = sys.executable                               # the interpreter itself, never a pyenv shim
+
+
+@dataclass
+class Timing:
+    wall: float          # seconds
+    cpu: float           # user + sys seconds of the process and the children it waited for
+    max_rss_mb: float    # peak resident set of the largest single process in the tree
+    rc: int
+    own_rss_mb: float | None = None   # sampled: the peak of the process itself (VmHWM)
+    tree_rss_mb: float | None = None  # sampled: the peak sum over the process and its descendants
+    tree_anon_mb: float | None = None  # sampled: the same for anonymous memory (no mapped files)
+
+
+class _RssSampler(threading.Thread):
+    """Poll /proc every 20 ms: the process's own high-water mark and the RSS of its whole tree
+    (the Python process and its git children together are what a server has to fit)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.own_kb, self.tree_kb, self.anon_kb = pid, 0, 0, 0
+        self.done = threading.Event()
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    todo.extend(int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+            except OSError:
+                pass
+        return pids
+
+    @staticmethod
+    def _status(pid: int) -> dict[str, int]:
+        out = {}
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(("VmHWM:", "VmRSS:", "RssAnon:")):
+                    key, value = line.split(":", 1)
+                    out[key] = int(value.split()[0])
+        except (OSError, ValueError):
+            pass
+        return out
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            stats = [self._status(p) for p in self._tree()]
+            if stats:
+                self.own_kb = max(self.own_kb, stats[0].get("VmHWM", 0))
+            self.tree_kb = max(self.tree_kb, sum(s.get("VmRSS", 0) for s in stats))
+            self.anon_kb = max(self.anon_kb, sum(s.get("RssAnon", 0) for s in stats))
+
+
+@dataclass
+class Row:
+    """One reported number: the measured value, its target and whether it passed (None: no target)."""
+    bench: str
+    metric: str
+    value: float | None
+    unit: str
+    target: str = ""
+    passed: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Result:
+    rows: list[Row] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    def add(self, *args, **kwargs) -> Row:
+        row = Row(*args, **kwargs)
+        self.rows.append(row)
+        return row
+
+    def to_json(self) -> dict:
+        return {"rows": [asdict(r) for r in self.rows], "details": self.details}
+
+
+# -P (3.11+): don't put the current directory first on sys.path. The console script doesn't
+# either, and the corpus and the history checkout contain a copy of the standard library
+# that would otherwise shadow the real one.
+SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []
+
+
+def leakwarden_cmd(*args: str) -> list[str]:
+    return [PY, *SAFE_PATH, "-m", "scanner", *args]
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment every measured command gets: this checkout first on the path, no colour."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["NO_COLOR"] = "1"
+    if os.environ.get("LEAKWARDEN_BENCH_CHECKOUT"):
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave someone else's checkout as it was
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                "GIT_QUARANTINE_PATH", "GIT_ALTERNATE_OBJECT_DIRECTORIES"):
+        env.pop(var, None)
+    env.update(extra)
+    return env
+
+
+def run(cmd: list[str], *, cwd: Path | str | None = None, stdin: Path | None = None,
+        stdout: Path | None = None, env: dict | None = None, stderr: Path | None = None,
+        sample_rss: bool = False) -> Timing:
+    """Run cmd with files (never pipes) for its streams, and time it with wait4's rusage.
+
+    ``sample_rss`` (Linux) also polls /proc for the process's own peak and its tree's peak sum;
+    the polling costs a little CPU, so only long runs use it."""
+    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
+    fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
+    ferr = open(stderr, "wb") if stderr else subprocess.DEVNULL
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=fin, stdout=fout, stderr=ferr,
+                                env=env if env is not None else bench_env())
+        sampler = _RssSampler(proc.pid) if sample_rss and os.path.isdir("/proc") else None
+        if sampler:
+            sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if sampler:
+            sampler.done.set()
+            sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        for fh in (fin, fout, ferr):
+            if hasattr(fh, "close"):
+                fh.close()
+    timing = Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+    if sampler:
+        # Sampling can miss a short peak; no tree is smaller than its largest process.
+        timing.own_rss_mb = sampler.own_kb / 1024
+        timing.tree_rss_mb = max(sampler.tree_kb / 1024, timing.max_rss_mb)
+        timing.tree_anon_mb = sampler.anon_kb / 1024
+    return timing
+
+
+def repeated(cmd: list[str], n: int, **kwargs) -> list[Timing]:
+    run(cmd, **kwargs)  # warm-up: page cache, rule cache, prefilter database
+    return [run(cmd, **kwargs) for _ in range(n)]
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    try:
+        from importlib.metadata import version
+        ds = version("detect-secrets")
+    except Exception:  # noqa: BLE001 - reported, not required
+        ds = "not installed"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    return {"cpu": cpu, "cores": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2), "python": platform.python_version(),
+            "platform": platform.platform(), "git": git, "detect_secrets": ds, "leakwarden_commit": commit}
+
+
+def command_available(name: str) -> bool:
+    """Whether this checkout has ``leakwarden <name>`` (commands land on main one by one)."""
+    return (ROOT / "scanner" / "commands" / f"{name.replace('-', '_')}.py").exists()
+
+
+def warm_files(folder: Path) -> None:
+    """Read every file once so both tools start from the same (warm) page cache."""
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            try:
+                with open(os.path.join(dirpath, name), "rb") as fh:
+                    while fh.read(1 << 20):
+                        pass
+            except OSError:
+                pass
