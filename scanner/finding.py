@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,14 +19,13 @@ def fingerprint(secret: bytes) -> str:
     return hmac.new(FINGERPRINT_KEY, secret, hashlib.sha256).hexdigest()
 
 
-_PUBLIC_PREFIX = re.compile(r"^(?:github_pat_|-----BEGIN [A-Z0-9 ]*-----|[A-Za-z0-9]{1,10}[_-](?:[a-z]{2,8}[_-])?)")
-
-
-def redact(secret: str) -> str:
-    """Show only a token type's public prefix (``ghp_``, ``xoxb-``); mask everything secret."""
-    m = _PUBLIC_PREFIX.match(secret)
-    prefix = m.group(0) if m and len(m.group(0)) <= len(secret) // 2 else ""
-    return prefix + "*" * 8
+def redact(secret: str, public_prefix: str = "") -> str:
+    """Mask the secret, keeping only a prefix the caller knows is public: a token type's fixed
+    prefix (``ghp_``, ``xoxb-``) or a key's header, never a guess at where a value's secret
+    part starts."""
+    if public_prefix and secret.startswith(public_prefix) and len(public_prefix) <= len(secret) // 2:
+        return public_prefix + "*" * 8
+    return "*" * 8
 
 
 @dataclass
@@ -51,13 +49,14 @@ class Finding:
     commit: str = ""
     blob: str = ""
     occurrences: list[dict[str, Any]] = field(default_factory=list)
+    public_prefix: str = ""  # what redaction may show: the rule's fixed prefix, never a guess
 
     def __post_init__(self) -> None:
         self.fingerprint = fingerprint(self.secret.encode("utf-8", "surrogateescape"))
 
     @property
     def redacted(self) -> str:
-        return redact(self.secret)
+        return redact(self.secret, self.public_prefix)
 
     def location(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"

@@ -66,3 +66,14 @@ def test_internal_error_message_does_not_carry_content(cli, tmp_path):
     assert result.returncode == 2
     # The configuration error names the file and the key; it may quote the user's own config.
     assert b"allow_regexes" in result.stderr
+
+
+def test_redacted_form_shows_only_a_known_public_prefix(cli, tmp_path):
+    (tmp_path / "a.py").write_text("auth_key = '0x123pK5_VBqv.UQ3kJ4123_'\n"  # leakwarden:allow
+                                   f"token = '{make_token()}'\n")
+    (tmp_path / "k.pem").write_text(make_key("ec"))
+    doc = json.loads(cli("scan", "--no-ignore", "--format", "json", str(tmp_path)).stdout)
+    shown = {f["rule_id"]: f["redacted"] for f in doc["findings"]}
+    assert shown["generic-quoted-assignment"] == "********"
+    assert shown["github-pat-classic"] == "ghp_********"
+    assert shown["private-key-ec"] == "-----BEGIN EC PRIVATE KEY-----********"

@@ -192,12 +192,30 @@ class Engine:
         finding = Finding(rule_id=rule.id, type=rule.type, confidence=confidence, basis=basis,
                           severity=rule.severity, path=path, line=line_no, column=col, secret=secret,
                           reason=reason, fix=rule.fix or rule.remediation, url=rule.url,
-                          end_line=end_line, encoding=cand.encoding, details=details)
+                          end_line=end_line, encoding=cand.encoding, details=details,
+                          public_prefix=_public_prefix(rule, secret))
         text = line.decode("utf-8", "replace")
         if self.allow.allows(secret, text, finding.fingerprint):
             return None
         context.apply(finding, text, generic=generic)
         return finding
+
+
+_KEY_HEADERS = ("-----BEGIN ", "---- BEGIN ", "PuTTY-User-Key-File-")
+
+
+def _public_prefix(rule: Rule, secret: str) -> str:
+    """What a redacted form may show: a key's header line, or the keyword a token starts with
+    (``ghp_``, ``AKIA``); nothing at all for keyword-anchored generic secrets."""
+    if "generic" in rule.tags:
+        return ""
+    if secret.startswith(_KEY_HEADERS):
+        return secret.replace("\\n", "\n").split("\n", 1)[0].rstrip("\r")
+    lowered = secret.lower()
+    for kw in sorted(rule.keywords, key=len, reverse=True):
+        if lowered.startswith(kw.lower()):
+            return secret[:len(kw)]
+    return ""
 
 
 def _priority(cand: Candidate) -> tuple:

@@ -19,6 +19,13 @@ TYPES = {
 }
 
 
+def public_prefix(token: str) -> str:
+    """The fixed, public part of a GitHub token (``ghp_``, ``github_pat_``), for redaction."""
+    if token.startswith("github_pat_"):
+        return "github_pat_"
+    return token[:4] if token[:4] in {p + "_" for p in CLASSIC_PREFIXES} else ""
+
+
 def base62(n: int, width: int = 6) -> str:
     digits = ""
     while n:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
+from scanner.engine.github import public_prefix
 from scanner.finding import redact
 from scanner.net.http import Client, NetworkError, RateLimited, Response
 
@@ -33,7 +34,7 @@ def now_iso(clock: Callable[[], float] = time.time) -> str:
 
 def scrub(text: str, token: str) -> str:
     """A server message could quote what it was sent; never let it echo the token."""
-    return text.replace(token, redact(token))[:200]
+    return text.replace(token, redact(token, public_prefix(token)))[:200]
 
 
 def _message(resp: Response, token: str) -> str:
@@ -175,7 +176,7 @@ class Revoker:
         msg = data.get("message") if isinstance(data, dict) else None
         reason = f"HTTP {resp.status}" + (f": {msg}" if msg else "")
         for token in batch:
-            reason = reason.replace(token, redact(token))
+            reason = reason.replace(token, redact(token, public_prefix(token)))
         return "failed", resp.status, reason[:200]
 
     def revoke_installation(self, token: str, fp: str) -> Outcome:
