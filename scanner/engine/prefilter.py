@@ -41,7 +41,7 @@ class Prefilter:
     """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers."""
 
     # Bump when the way literals are derived from rules changes: it is part of the cache key.
-    LAYOUT = 2
+    LAYOUT = 3
 
     def __init__(self, rules: list[Rule], rules_digest: str) -> None:
         key = hashlib.sha256(f"{rules_digest}/{self.LAYOUT}/{hyperscan.__version__}".encode()).hexdigest()[:32]
@@ -55,20 +55,30 @@ class Prefilter:
     def _build(self, rules: list[Rule]) -> None:
         keywords: dict[bytes, list[int]] = {}
         spellings: set[bytes] = set()
+        patterns: list[tuple[bytes, int]] = []
         for idx, rule in enumerate(rules):
+            if rule.prefilter:
+                # A short or common keyword ("pat") would wake the rule on every "path"; its own
+                # hyperscan pattern says much more precisely where a match can be.
+                patterns.append((rule.prefilter.encode("utf-8"), idx))
             for kw in rule.keywords:
                 raw = kw.encode("utf-8")
-                for spelling in {raw.lower(), *(s.lower() for s in encoded_spellings(raw))}:
-                    keywords.setdefault(spelling, []).append(idx)
                 # Only distinctive token prefixes are worth finding inside base64 blobs.
                 if rule.confidence == "high" and "generic" not in rule.tags and len(raw) >= 4:
                     spellings |= base64_spellings(raw)
+                if not rule.prefilter:
+                    for spelling in {raw.lower(), *(s.lower() for s in encoded_spellings(raw))}:
+                        keywords.setdefault(spelling, []).append(idx)
         literals = sorted(keywords)
-        self.targets: list[list[int]] = [keywords[k] for k in literals]
-        self.lengths = [len(k) for k in literals]
-        self.n_literals = len(literals)
-        exprs = [_escape(lit) for lit in literals] + [_escape(sp) for sp in sorted(spellings)]
-        flags = [hyperscan.HS_FLAG_CASELESS] * len(literals) + [0] * len(spellings)
+        # Ids: literals first, then rule patterns (a hit is where the pattern ends, length 1),
+        # then the base64 spellings that trigger decoding.
+        self.targets: list[list[int]] = [keywords[k] for k in literals] + [[idx] for _, idx in patterns]
+        self.lengths = [len(k) for k in literals] + [1] * len(patterns)
+        self.n_literals = len(self.targets)
+        exprs = ([_escape(lit) for lit in literals] + [p for p, _ in patterns]
+                 + [_escape(sp) for sp in sorted(spellings)])
+        flags = ([hyperscan.HS_FLAG_CASELESS] * len(literals) + [0] * len(patterns)
+                 + [0] * len(spellings))
         self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self.db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
         # The literal -> rule map travels with the database, so a warm start derives nothing.

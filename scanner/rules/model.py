@@ -22,7 +22,7 @@ SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
 REQUIRED = ("id", "name", "type", "description", "regex", "keywords", "severity", "confidence",
             "remediation", "url", "examples", "negative_examples")
-OPTIONAL = ("entropy", "validator", "multiline", "tags", "fix", "priority")
+OPTIONAL = ("entropy", "validator", "multiline", "tags", "fix", "priority", "prefilter")
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Rule:
     tags: list[str] = field(default_factory=list)
     fix: str = ""
     priority: int = 0
+    prefilter: str = ""      # a hyperscan regex that replaces the keywords as the prefilter's hint
     source: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
 
@@ -103,6 +104,8 @@ def parse_rules(items: Any, path: Path, text: str) -> list[Rule]:
             compiled = regex.compile(item["regex"].encode("utf-8"))
         except regex.error as exc:
             raise ConfigError(f"{where}: rule {rid}: key 'regex' does not compile: {exc}") from None
+        if item.get("prefilter"):
+            _check_prefilter(item["prefilter"], f"{where}: rule {rid}")
         if "secret" not in compiled.groupindex:
             raise ConfigError(f"{where}: rule {rid}: key 'regex' needs a named group (?P<secret>...)")
         for ex in item["examples"]:
@@ -110,6 +113,17 @@ def parse_rules(items: Any, path: Path, text: str) -> list[Rule]:
                 raise ConfigError(f"{where}: rule {rid}: each of 'examples' must be {{ text = ..., secret = ... }}")
         rules.append(Rule(**item, source=str(path)))
     return rules
+
+
+def _check_prefilter(pattern: object, where: str) -> None:
+    import hyperscan
+
+    if not isinstance(pattern, str):
+        raise ConfigError(f"{where}: key 'prefilter' must be a string")
+    try:
+        hyperscan.Database().compile(expressions=[pattern.encode()], ids=[0], elements=1, flags=[0])
+    except hyperscan.error as exc:
+        raise ConfigError(f"{where}: key 'prefilter' is not a hyperscan pattern: {exc}") from None
 
 
 def load_pack(path: Path) -> list[Rule]:
@@ -153,5 +167,6 @@ def check_unique(rules: list[Rule]) -> None:
 def rules_hash(rules: list[Rule]) -> str:
     h = hashlib.sha256()
     for r in rules:
-        h.update(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags))).encode())
+        h.update(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags),
+                       r.prefilter)).encode())
     return h.hexdigest()[:32]
