@@ -6,7 +6,9 @@ and the pre-receive quarantine all keep working.
 from __future__ import annotations
 
 import re
+import queue
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -293,33 +295,68 @@ def rev_list_objects(args: list[str], cwd: str | Path | None = None) -> Iterator
 
 
 def all_objects(cwd: str | Path | None = None, max_size: int | None = None,
-                types: tuple[bytes, ...] = (b"blob", b"commit", b"tag")) -> Iterator[tuple[str, str, int, bytes | None]]:
-    """(oid, type, size, content) for every object in the repository, in pack order.
+                types: tuple[bytes, ...] = (b"blob", b"commit", b"tag"),
+                listed: list[int] | None = None) -> Iterator[tuple[str, str, int, bytes | None]]:
+    """(oid, type, size, content) for every object of ``types`` in the repository, in pack order.
 
-    One ``cat-file --batch-all-objects --batch --unordered`` stream, the fastest way git has
-    to hand out content. Content is None for types not asked for and for objects larger than
-    ``max_size`` (read and dropped in pieces, so memory stays flat).
+    ``cat-file --batch-all-objects --batch-check --unordered`` lists every object cheaply; a
+    second ``cat-file --batch`` is fed only the ones wanted, in the same pack order, so trees
+    (often most of a history's bytes) never cross the pipe. Content is None for objects
+    larger than ``max_size``: their content is not read at all. ``listed[0]``, if given,
+    counts every object listed so far, trees included (for a progress bar over count_objects).
     """
-    proc = _stream(["cat-file", "--batch-all-objects", "--batch", "--unordered"], cwd)
-    out = proc.stdout
-    assert out is not None
-    readline, read = out.readline, out.read
-    while True:
-        header = readline()
-        if not header:
-            break
-        oid, kind, size_s = header.split()
-        size = int(size_s)
-        if kind in types and (max_size is None or size <= max_size):
-            data: bytes | None = read(size)
-        else:
-            left = size
-            while left:
-                left -= len(read(min(left, 1 << 20)))
-            data = None
-        read(1)  # the LF after the content
-        yield oid.decode(), kind.decode(), size, data
-    _finish(proc, "cat-file")
+    listing = _stream(["cat-file", "--batch-all-objects", "--unordered",
+                       "--batch-check=%(objectname) %(objecttype) %(objectsize)"], cwd)
+    batch = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert listing.stdout is not None and batch.stdin is not None and batch.stdout is not None
+    wanted: "queue.SimpleQueue[tuple[str, str, int] | None]" = queue.SimpleQueue()
+    feed_error: list[BaseException] = []
+
+    def feed() -> None:
+        # In a thread: a pipe both written and read by one thread would deadlock once full.
+        try:
+            for line in listing.stdout:
+                if listed is not None:
+                    listed[0] += 1
+                oid, kind, size_s = line.split()
+                size = int(size_s)
+                if kind not in types:
+                    continue
+                big = max_size is not None and size > max_size
+                wanted.put((oid.decode(), kind.decode(), -1 if big else size))
+                if not big:
+                    batch.stdin.write(oid + b"\n")
+            batch.stdin.close()
+        except (OSError, ValueError) as exc:
+            feed_error.append(exc)
+        finally:
+            wanted.put(None)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    read, readline = batch.stdout.read, batch.stdout.readline
+    try:
+        while (item := wanted.get()) is not None:
+            oid, kind, size = item
+            if size < 0:
+                yield oid, kind, 0, None
+                continue
+            header = readline()
+            if not header.startswith(oid.encode()) or header.endswith(b" missing\n"):
+                raise GitError(f"git cat-file: object {oid} could not be read")
+            data = read(size)
+            read(1)  # the LF after the content
+            if len(data) != size:
+                raise GitError(f"git cat-file: object {oid} was cut short")
+            yield oid, kind, size, data
+    finally:
+        feeder.join()
+        batch.stdout.close()
+        batch.wait()
+    if feed_error:
+        raise GitError(f"git cat-file: {feed_error[0]}")
+    _finish(listing, "cat-file")
 
 
 def count_objects(cwd: str | Path | None = None) -> int:

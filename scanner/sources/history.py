@@ -55,12 +55,13 @@ def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool 
     big: list[str] = []
     bar = _progress(repo) if progress else None
     count = size_total = 0
+    listed = [0]   # every object git lists, trees included: what the bar's total counts
     try:
-        for oid, kind, size, data in git.all_objects(repo, max_size):
+        for oid, kind, size, data in git.all_objects(repo, max_size, listed=listed):
             count += 1
             size_total += size
             if bar is not None and count % 512 == 0:
-                bar.update(512)
+                bar.update(listed[0] - bar.n)
                 bar.set_postfix_str(f"{size_total / 1e6:,.0f} MB", refresh=False)
             if data is None:
                 if kind == "blob":
@@ -76,7 +77,7 @@ def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool 
                 messages.extend(_tag_message(engine, oid, data))
     finally:
         if bar is not None:
-            bar.update(count % 512)
+            bar.update(listed[0] - bar.n)
             bar.close()
     walker.join()
     if walker.error is not None:
