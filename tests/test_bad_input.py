@@ -167,3 +167,16 @@ def test_unreadable_file_is_an_error_even_for_root(cli):
     assert result.returncode == 3
     assert doc["errors"][0]["error"].startswith("cannot read")
     assert b"cannot read" in cli("scan", "/proc/self/mem").stdout
+
+
+def test_many_files_scanned_on_every_core_lose_nothing(cli, tmp_path):
+    from scanner.engine import pool
+    n = pool.MIN_FILES + 88
+    planted = {7: make_token(), 300: make_token("gho"), n - 1: make_token("github_pat")}
+    for i in range(n):
+        (tmp_path / f"f{i:04}.txt").write_text(f"line\nx = {planted[i]}\n" if i in planted else "nothing\n")
+    (tmp_path / "blob.bin").write_bytes(b"\0" * 10)
+    doc = _json(cli("scan", "--no-ignore", "--format", "json", str(tmp_path)))
+    assert sorted((os.path.basename(f["path"]), f["line"]) for f in doc["findings"]) == [
+        (f"f{i:04}.txt", 2) for i in sorted(planted)]
+    assert doc["stats"]["files_scanned"] == n + 1 and [s["reason"] for s in doc["skipped"]] == ["binary"]

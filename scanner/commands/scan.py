@@ -46,29 +46,57 @@ def run(args: argparse.Namespace) -> int:
 
 def scan_paths(engine, cfg, paths: list[str], use_gitignore: bool = True):
     """Scan files, directories and stdin into a Report (also used by ``baseline`` and ``remediate``)."""
+    from functools import partial
+
+    from scanner.engine import pool
+    from scanner.engine.factory import build_engine
     from scanner.report import Report
     from scanner.sources import files
 
     report = Report(findings=[])
+    settled, to_read = [], []
+    for target in files.targets(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths):
+        (settled if isinstance(target, files.Item) else to_read).append(target)
+    handle = partial(_scan_target, max_size=cfg.max_file_size)
+    if pool.worth_it(to_read):
+        results = pool.map_files(partial(build_engine, cfg), handle, to_read)
+    else:
+        results = (handle(engine, target) for target in to_read)
+    outcomes = [_scan_item(engine, item) for item in settled]
+    outcomes.extend(results)
     scanned = 0
-    for item in files.walk(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths,
-                           max_size=cfg.max_file_size):
+    for item, findings, skipped in outcomes:
         if item.error:
             report.errors.append((item.path, item.error))
-            continue
-        if item.skipped:
-            report.skipped.append((item.path, item.skipped))
-            continue
-        scanned += 1
-        if item.stream is not None:
-            report.findings.extend(_scan_stream(engine, item))
-            continue
-        result = engine.scan(item.data or b"", item.path)
-        if result.skipped:
-            report.skipped.append((item.path, result.skipped))
-        report.findings.extend(result.findings)
+        elif skipped:
+            report.skipped.append((item.path, skipped))
+        if not item.error and not item.skipped:
+            scanned += 1
+        report.findings.extend(findings)
     report.stats = {"files_scanned": scanned, "skipped": len(report.skipped), "errors": len(report.errors)}
     return report
+
+
+def _scan_target(engine, target, *, max_size: int):
+    from scanner.sources import files
+
+    return _scan_item(engine, files.load(target, max_size))
+
+
+def _scan_item(engine, item):
+    """(item, findings, why it was skipped); the item comes back without its content."""
+    if item.error or item.skipped:
+        return _bare(item), [], item.skipped
+    if item.stream is not None:
+        return _bare(item), _scan_stream(engine, item), ""
+    result = engine.scan(item.data or b"", item.path)
+    return _bare(item), result.findings, result.skipped
+
+
+def _bare(item):
+    # Only the verdict travels back from a worker, never the file's content.
+    item.data = None
+    return item
 
 
 def _scan_stream(engine, item) -> list:

@@ -36,9 +36,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _one(path: Path, shown: str, max_size: int) -> Item:
+def _one(path: str | Path, shown: str, max_size: int) -> Item:
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except OSError as exc:
         return Item(shown, error=f"cannot read: {exc.strerror}")
     if stat.S_ISLNK(st.st_mode):
@@ -48,7 +48,7 @@ def _one(path: Path, shown: str, max_size: int) -> Item:
     if st.st_size > max_size:
         return Item(shown, skipped=f"larger than max_file_size ({st.st_size} bytes)")
     if st.st_size > STREAM_CHUNK:
-        return Item(shown, stream=path)
+        return Item(shown, stream=Path(path))
     try:
         with open(path, "rb") as fh:
             return Item(shown, data=fh.read())
@@ -57,6 +57,13 @@ def _one(path: Path, shown: str, max_size: int) -> Item:
 
 
 def walk(paths: list[str], *, use_gitignore: bool, excludes: list[str], max_size: int) -> Iterator[Item]:
+    for target in targets(paths, use_gitignore=use_gitignore, excludes=excludes):
+        yield target if isinstance(target, Item) else load(target, max_size)
+
+
+def targets(paths: list[str], *, use_gitignore: bool, excludes: list[str]) -> Iterator[Item | tuple[Path, str]]:
+    """What to scan, without reading it: (path, shown name) per file, or an Item already
+    settled (stdin, a missing path). Reading is left to ``load``, so it can happen elsewhere."""
     for arg in paths:
         if arg == "-":
             yield Item("<stdin>", data=sys.stdin.buffer.read())
@@ -66,33 +73,47 @@ def walk(paths: list[str], *, use_gitignore: bool, excludes: list[str], max_size
             yield Item(arg, error="no such file or directory")
             continue
         if root.is_dir() and not root.is_symlink():
-            yield from _walk_dir(root, use_gitignore, excludes, max_size)
+            yield from _walk_dir(root, use_gitignore, excludes)
         elif not excluded(_display(root), excludes):
-            yield _one(root, _display(root), max_size)
+            yield root, _display(root)
 
 
-def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str], max_size: int) -> Iterator[Item]:
+def load(target: tuple[Path, str], max_size: int) -> Item:
+    return _one(target[0], target[1], max_size)
+
+
+def _under(base: str, rel: str) -> str:
+    return rel if base == "." else os.path.join(base, rel)
+
+
+def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str]) -> Iterator[tuple[str, str]]:
+    # Strings, and one relpath per root rather than per file: on a large tree, path objects
+    # and relpath cost more than the scanning.
     top = git.toplevel(root) if use_gitignore else None
     if top is not None:
         rel = os.path.relpath(root.resolve(), top.resolve())
-        names = git.ls_files(top, [] if rel == "." else [rel])
-        # A tracked file deleted from the work tree has no content on disk to scan.
-        candidates = [top / n for n in names if os.path.lexists(top / n)]
-    else:
-        candidates = []
-        for folder, dirs, files in os.walk(root, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if d != ".git")
-            # os.walk lists a symlink to a directory as a dir; report it rather than lose it
-            for d in list(dirs):
-                if (Path(folder) / d).is_symlink():
-                    candidates.append(Path(folder) / d)
-                    dirs.remove(d)
-            candidates.extend(Path(folder) / f for f in sorted(files))
-    for path in candidates:
-        shown = _display(path)
-        if excluded(shown, excludes):
-            continue
-        yield _one(path, shown, max_size)
+        base, top_s = _display(top), str(top)
+        for name in git.ls_files(top, [] if rel == "." else [rel]):
+            path = os.path.join(top_s, name)
+            # A tracked file deleted from the work tree has no content on disk to scan.
+            if os.path.lexists(path):
+                shown = _under(base, name)
+                if not excluded(shown, excludes):
+                    yield path, shown
+        return
+    root_s, base = str(root), _display(root)
+    for folder, dirs, names in os.walk(root_s, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        rel_folder = os.path.relpath(folder, root_s)
+        shown_folder = base if rel_folder == "." else _under(base, rel_folder)
+        # os.walk lists a symlink to a directory as a dir; report it rather than lose it
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for d in links:
+            dirs.remove(d)
+        for name in sorted(links) + sorted(names):
+            shown = _under(shown_folder, name)
+            if not excluded(shown, excludes):
+                yield os.path.join(folder, name), shown
 
 
 def chunks(path: Path) -> Iterator[tuple[bytes, int, int]]:

@@ -1,0 +1,52 @@
+"""The engine on every core: files are read and scanned in worker processes, in batches.
+
+Worth it only for many files: a pool costs a process start and an engine per worker (the
+prefilter loads from the cache in milliseconds), so small inputs stay in one process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+MIN_FILES = 512   # below this, one process finishes before a pool has started
+BATCH = 64        # files per task: large enough to amortise the pickling, small enough to balance
+
+_worker: dict = {}
+
+
+def workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _init(build: Callable[[], object], handle: Callable) -> None:
+    _worker["engine"], _worker["handle"] = build(), handle
+
+
+def _run_batch(batch: list[tuple[Path, str]]) -> list:
+    engine, handle = _worker["engine"], _worker["handle"]
+    return [handle(engine, target) for target in batch]
+
+
+def map_files(build: Callable[[], object], handle: Callable, targets: list[tuple[Path, str]]) -> Iterator:
+    """``handle(engine, target)`` for every target, in order, on every core.
+
+    ``build`` makes the engine inside each worker (an engine holds a hyperscan scratch space,
+    which must not be shared between processes)."""
+    n = workers()
+    batches = [targets[i:i + BATCH] for i in range(0, len(targets), BATCH)]
+    # fork where the platform has it: the workers inherit the configuration instead of re-reading it.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method),
+                             initializer=_init, initargs=(build, handle)) as pool:
+        for results in pool.map(_run_batch, batches):
+            yield from results
+
+
+def worth_it(targets: Iterable) -> bool:
+    return workers() > 1 and sum(1 for _ in targets) >= MIN_FILES
