@@ -5,9 +5,7 @@ prefilter loads from the cache in milliseconds), so small inputs stay in one pro
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -38,6 +36,9 @@ def map_files(build: Callable[[], object], handle: Callable, targets: list[tuple
 
     ``build`` makes the engine inside each worker (an engine holds a hyperscan scratch space,
     which must not be shared between processes)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     n = workers()
     batches = [targets[i:i + BATCH] for i in range(0, len(targets), BATCH)]
     # fork where the platform has it: the workers inherit the configuration instead of re-reading it.
