@@ -201,3 +201,13 @@ def test_hook_path_does_not_import_gitpython_or_tqdm(repo: Path) -> None:
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == b"[]"
+
+
+def test_default_baseline_found_in_the_repo_given_with_repo(repo, tmp_path):
+    """Run from elsewhere with --repo: the repository's own .leakwarden-baseline.json applies."""
+    tok = make_token()
+    stage(repo, "a.txt", f"t={tok}\n")
+    assert leakwarden("staged", "--repo", str(repo), cwd=tmp_path).returncode == 1
+    assert leakwarden("baseline", "create", "--baseline", str(repo / ".leakwarden-baseline.json"),
+                      str(repo / "a.txt"), cwd=tmp_path).returncode == 0
+    assert leakwarden("staged", "--repo", str(repo), cwd=tmp_path).returncode == 0

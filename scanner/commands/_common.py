@@ -8,9 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-CONFIDENCES = ("low", "medium", "high")
-SEVERITIES = ("low", "medium", "high", "critical")
+CONFIDENCES = tuple(CONFIDENCE_ORDER)   # low .. high
+SEVERITIES = tuple(SEVERITY_ORDER)      # low .. critical
 
 
 def add_config_options(p: argparse.ArgumentParser) -> None:

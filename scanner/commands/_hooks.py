@@ -47,7 +47,7 @@ def setup(args: argparse.Namespace):
 
 def finish(args: argparse.Namespace, cfg, policy, report, *, what: str) -> int:
     """Baseline, policy, output; ``what`` is 'commit' or 'push'."""
-    apply_baseline(args, cfg, report)
+    apply_baseline(args, cfg, report, Path(args.repo).resolve())
     mark_warnings(report, policy)
     blocking = any(f.fingerprint not in report.warned for f in report.findings)
     if report.findings or report.errors or args.format != "text":

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     except git.GitError as exc:
         raise UsageError(str(exc)) from None
     report = Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)
-    apply_baseline(args, cfg, report)
+    apply_baseline(args, cfg, report, repo.resolve())
     mark_warnings(report, fail_policy(cfg))
     emit(args, report)
     return EXIT_FINDINGS if any(f.fingerprint not in report.warned for f in report.findings) else EXIT_CLEAN
