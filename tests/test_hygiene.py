@@ -296,3 +296,12 @@ def test_binary_key_store_through_stdin_is_not_reported() -> None:
     # stdin has no file name, so the name-keyed stage stays out of the way.
     proc = leakwarden("scan", "-", input=_p12())
     assert proc.returncode == 0
+
+
+def test_dotenv_finding_absorbs_generic_matches_but_not_provider_tokens(tmp_path: Path) -> None:
+    tok = make_token()
+    write(tmp_path, {".env": f"DB_PASSWORD={rand(20)}\nAPI_TOKEN={rand(32)}\nGITHUB_TOKEN={tok}\n"})
+    rc, doc, out = scan_json(tmp_path)
+    assert rc == 1
+    assert sorted(f["rule_id"] for f in doc["findings"]) == ["dotenv-file", "github-pat-classic"]
+    assert_hidden(out, tok)

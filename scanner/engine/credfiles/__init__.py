@@ -156,16 +156,17 @@ def merge(by_path: list[Finding], by_content: list[Finding]) -> list[Finding]:
     lines), so a content finding on the same lines as a field finding is the same secret, maybe
     decoded. A specific content finding (a ``ghp_`` token in ``.git-credentials``, the key in
     ``id_rsa``) is kept and told which field held it; a generic one gives way to the field finding.
-    File-level findings (``.env``, key stores) describe the whole file and are always kept."""
+    File-level findings (``.env``, key stores) describe the whole file and are always kept; they
+    cover every value in it, so generic matches there would only repeat them."""
     if not by_path:
         return by_content
     kept, dropped = [], set()
     for pf in by_path:
-        twins = [] if pf.details.get("file_level") else [
+        twins = by_content if pf.details.get("file_level") else [
             cf for cf in by_content
             if cf.line <= (pf.end_line or pf.line) and pf.line <= (cf.end_line or cf.line)]
         special = [cf for cf in twins if _specific(cf)]
-        if special:
+        if special and not pf.details.get("file_level"):
             for cf in special:
                 cf.details = {**cf.details, "file_kind": pf.rule_id, "field": pf.details.get("field", "")}
         else:
