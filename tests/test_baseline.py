@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -245,6 +246,29 @@ def test_import_gitleaks_json_resolves_positions_through_history(repo: Path):
     text = (repo / BASELINE).read_text()
     assert old not in text and new not in text
     assert leakwarden("scan", ".", cwd=repo).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("gitleaks") is None, reason="gitleaks is not installed")
+def test_import_real_gitleaks_report(repo: Path):
+    """gitleaks itself scans the history, with --redact, so only positions can be imported."""
+    tok, key = make_token("ghp"), make_key("rsa")
+    c1 = commit_file(repo, "deploy.sh", f"export GITHUB_TOKEN={tok}\n")
+    commit_file(repo, "keys/server.pem", key + "\n")
+    git(repo, "rm", "-q", "deploy.sh")
+    git(repo, "commit", "-q", "-m", "remove the token")
+    report = repo.parent / "gitleaks.json"
+    run = subprocess.run(["gitleaks", "git", "--redact", "--no-banner", "--report-format", "json",
+                          "--report-path", str(report), "."], cwd=repo, capture_output=True)
+    assert run.returncode == 1, run.stderr    # gitleaks found leaks
+    assert tok not in report.read_text()
+    proc = leakwarden("baseline", "import", str(report), cwd=repo)
+    out = _out(proc)
+    assert proc.returncode == 0, out
+    entries = {e["rule_id"]: e for e in _entries(repo)}
+    assert {"github-pat-classic", "private-key-rsa"} <= set(entries)
+    assert entries["github-pat-classic"]["location"]["commit"] == c1
+    assert tok not in (repo / BASELINE).read_text()
+    assert leakwarden("history", cwd=repo).returncode == 0    # both secrets are now baselined
 
 
 def test_import_gitleaksignore(repo: Path):
