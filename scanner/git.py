@@ -190,13 +190,6 @@ def added_lines(old_oid: str, new_oid: str, cwd: str | Path | None = None) -> se
     return lines
 
 
-def object_format(cwd: str | Path | None = None) -> str:
-    """``sha1`` or ``sha256``."""
-    proc = subprocess.run(["git", "rev-parse", "--show-object-format"], cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL)
-    return proc.stdout.decode().strip() or "sha1"
-
-
 def is_bare(cwd: str | Path | None = None) -> bool:
     return run(["rev-parse", "--is-bare-repository"], cwd).strip() == b"true"
 

@@ -8,15 +8,6 @@ import zlib
 
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 CLASSIC_PREFIXES = ("ghp", "gho", "ghu", "ghs", "ghr")
-TYPES = {
-    "ghp": "GitHub personal access token (classic)",
-    "gho": "GitHub OAuth app access token",
-    "ghu": "GitHub App user-to-server token",
-    "ghs": "GitHub App installation access token",
-    "ghr": "GitHub App refresh token",
-    "github_pat": "GitHub fine-grained personal access token",
-    "ghs_jwt": "GitHub App installation access token (stateless)",
-}
 
 
 def public_prefix(token: str) -> str:

@@ -10,9 +10,6 @@ import hyperscan
 from scanner.cache import cache_dir, write_atomic
 from scanner.rules.model import Rule
 
-DECODE = -1  # marker: a base64 spelling of a keyword, the run around it needs decoding
-
-
 def base64_spellings(keyword: bytes) -> set[bytes]:
     """The parts of base64(keyword) that do not depend on the bytes around it, at each of 3 alignments."""
     out = set()

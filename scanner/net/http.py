@@ -70,7 +70,6 @@ class Client:
         self.max_wait = max(0.0, max_wait)
         self.sleep = sleep
         self.clock = clock
-        self.requests_sent = 0
         self.last: Response | None = None
         # build_opener adds ProxyHandler(), which reads HTTP(S)_PROXY and NO_PROXY.
         self._opener = urllib.request.build_opener(_NoRedirect)
@@ -101,7 +100,6 @@ class Client:
         resp: Response | None = None
         for attempt in range(self.retries + 1):
             req = urllib.request.Request(self.api_url + path, data=data, headers=headers, method=method)
-            self.requests_sent += 1
             try:
                 with self._opener.open(req, timeout=self.timeout) as r:
                     resp = Response(r.status, r.headers, r.read())
