@@ -1,7 +1,6 @@
 """Turn raw bytes into the UTF-8 bytes the engine scans, and map offsets back to lines and columns."""
 from __future__ import annotations
 
-import bisect
 import codecs
 from dataclasses import dataclass
 
@@ -42,35 +41,29 @@ def is_binary(raw: bytes) -> bool:
 
 
 class LineIndex:
-    """Offset -> (line, column), 1-based; columns count characters, not bytes."""
+    """Offset -> (line, column), 1-based; columns count characters, not bytes.
+
+    Most buffers have no finding, and those that do have a few: counting newlines up to each
+    asked offset (in C, resuming from the previous answer) is cheaper than indexing every line."""
 
     def __init__(self, data: bytes, first_line: int = 1) -> None:
         self._data = data
-        self._starts: list[int] | None = None
         self._first = first_line
-
-    def _line_starts(self) -> list[int]:
-        if self._starts is None:
-            starts = [0]
-            find = self._data.find
-            pos = find(b"\n")
-            while pos != -1:
-                starts.append(pos + 1)
-                pos = find(b"\n", pos + 1)
-            self._starts = starts
-        return self._starts
+        self._at, self._line = 0, first_line   # the last offset asked, and its line
 
     def position(self, offset: int) -> tuple[int, int]:
-        starts = self._line_starts()
-        idx = bisect.bisect_right(starts, offset) - 1
-        col = len(self._data[starts[idx]:offset].decode("utf-8", "replace")) + 1
-        return idx + self._first, col
+        if offset < self._at:
+            self._at, self._line = 0, self._first
+        self._line += self._data.count(b"\n", self._at, offset)
+        self._at = offset
+        start, _ = self.line_bounds(offset)
+        col = len(self._data[start:offset].decode("utf-8", "replace")) + 1
+        return self._line, col
 
     def line_bounds(self, offset: int) -> tuple[int, int]:
-        starts = self._line_starts()
-        idx = bisect.bisect_right(starts, offset) - 1
-        end = starts[idx + 1] - 1 if idx + 1 < len(starts) else len(self._data)
-        return starts[idx], end
+        start = self._data.rfind(b"\n", 0, offset) + 1
+        end = self._data.find(b"\n", offset)
+        return start, end if end != -1 else len(self._data)
 
 
 def printable(text: str) -> str:
