@@ -6,12 +6,11 @@ and the pre-receive quarantine all keep working.
 from __future__ import annotations
 
 import re
-import queue
 import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 
 class GitError(Exception):
@@ -218,7 +217,7 @@ class CommitInfo:
 
 def parse_commit(oid: str, raw: bytes) -> CommitInfo:
     """A commit object's headers and message, from ``cat-file`` content."""
-    head, _, message = raw.partition(b"\n\n")
+    head, _, message = raw.partition(b"\n\n")   # commit_message() gives the same message
     parents: list[str] = []
     author, date, stamp = "", "", 0
     for line in head.split(b"\n"):
@@ -230,6 +229,10 @@ def parse_commit(oid: str, raw: bytes) -> CommitInfo:
         elif key == b"committer":
             stamp = _ident_time(value)
     return CommitInfo(oid, parents, author, date, stamp, message)
+
+
+def commit_message(raw: bytes) -> bytes:
+    return raw.partition(b"\n\n")[2]
 
 
 def tag_message(raw: bytes) -> bytes:
@@ -285,77 +288,129 @@ def rev_list_objects(args: list[str], cwd: str | Path | None = None) -> Iterator
     and the name for trees, blobs and annotated tags. Streams."""
     proc = _stream(["rev-list", "--objects", *args], cwd)
     assert proc.stdout is not None
-    for line in proc.stdout:
-        line = line.rstrip(b"\n")
-        oid, sep, path = line.partition(b" ")
-        yield oid, (path if sep else None)
+    yield from parse_rev_list_objects(proc.stdout)
     _finish(proc, "rev-list")
 
 
-def all_objects(cwd: str | Path | None = None, max_size: int | None = None,
-                types: tuple[bytes, ...] = (b"blob", b"commit", b"tag"),
-                listed: list[int] | None = None) -> Iterator[tuple[str, str, int, bytes | None]]:
-    """(oid, type, size, content) for every object of ``types`` in the repository, in pack order.
+def start_rev_list_blobs(args: list[str], out: IO[bytes], err: IO[bytes],
+                         cwd: str | Path | None = None) -> subprocess.Popen:
+    """Every blob ``rev-list --objects ARGS`` reaches, with a path, written to ``out`` for
+    ``parse_rev_list_objects``; it runs on its own while the caller does other work."""
+    return subprocess.Popen(["git", *_LOW_MEMORY, "rev-list", "--objects", "--filter=object:type=blob", *args],
+                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
 
-    ``cat-file --batch-all-objects --batch-check --unordered`` lists every object cheaply; a
-    second ``cat-file --batch`` is fed only the ones wanted, in the same pack order, so trees
-    (often most of a history's bytes) never cross the pipe. Content is None for objects
-    larger than ``max_size``: their content is not read at all. ``listed[0]``, if given,
-    counts every object listed so far, trees included (for a progress bar over count_objects).
-    """
-    listing = _stream(["cat-file", "--batch-all-objects", "--unordered",
-                       "--batch-check=%(objectname) %(objecttype) %(objectsize)"], cwd)
-    batch = subprocess.Popen(["git", *_LOW_MEMORY, "cat-file", "--batch"], cwd=cwd,
-                             stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert listing.stdout is not None and batch.stdin is not None and batch.stdout is not None
-    wanted: "queue.SimpleQueue[tuple[str, str, int] | None]" = queue.SimpleQueue()
-    feed_error: list[BaseException] = []
 
-    def feed() -> None:
-        # In a thread: a pipe both written and read by one thread would deadlock once full.
-        try:
-            for line in listing.stdout:
-                if listed is not None:
-                    listed[0] += 1
-                oid, kind, size_s = line.split()
-                size = int(size_s)
-                if kind not in types:
-                    continue
-                big = max_size is not None and size > max_size
-                wanted.put((oid.decode(), kind.decode(), -1 if big else size))
-                if not big:
-                    batch.stdin.write(oid + b"\n")
-            batch.stdin.close()
-        except (OSError, ValueError) as exc:
-            feed_error.append(exc)
-        finally:
-            wanted.put(None)
+def parse_rev_list_objects(stream: IO[bytes]) -> Iterator[tuple[bytes, bytes | None]]:
+    for line in stream:
+        oid, sep, path = line.rstrip(b"\n").partition(b" ")
+        yield oid, (path if sep else None)
 
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    read, readline = batch.stdout.read, batch.stdout.readline
+
+_LISTED = re.compile(rb"(blob|commit|tag) ([0-9a-f]+) (\d+)\n")
+
+
+def object_chunks(cwd: str | Path | None = None, max_size: int | None = None, chunk_bytes: int = 16 << 20,
+                  listed: list[int] | None = None) -> Iterator[list[tuple[str, str, int]]]:
+    """Every blob, commit and tag in the object store as (oid, type, size), in pack order, in
+    chunks of about ``chunk_bytes`` of content. Size is -1 for objects larger than ``max_size``.
+
+    ``cat-file --batch-all-objects --batch-check --unordered`` lists objects without reading
+    them; trees (often most of a history's bytes) are dropped here, so they never cross a pipe.
+    Pack order keeps each chunk's deltas close together for whichever reader takes it; the
+    first chunks are small, so that readers start at once, and they double up to the limit.
+    ``listed[0]``, if given, counts every object listed so far, trees included (for a progress
+    bar over count_objects)."""
+    proc = _stream(["cat-file", "--batch-all-objects", "--unordered",
+                    "--batch-check=%(objecttype) %(objectname) %(objectsize)"], cwd)
+    assert proc.stdout is not None
+    chunk: list[tuple[str, str, int]] = []
+    size_sum, carry, limit = 0, b"", min(chunk_bytes, 1 << 20)
+    while block := proc.stdout.read(1 << 20):
+        block = carry + block
+        cut = block.rfind(b"\n") + 1
+        block, carry = block[:cut], block[cut:]
+        if listed is not None:
+            listed[0] += block.count(b"\n")
+        for kind, oid, size_s in _LISTED.findall(block):
+            size = int(size_s)
+            if max_size is not None and size > max_size:
+                size = -1
+            chunk.append((oid.decode(), kind.decode(), size))
+            size_sum += max(size, 0) + 256   # an object costs something whatever its size
+            if size_sum >= limit:
+                yield chunk
+                chunk, size_sum, limit = [], 0, min(limit * 2, chunk_bytes)
+    if chunk:
+        yield chunk
+    _finish(proc, "cat-file")
+
+
+def _widen(pipe: IO[bytes] | None) -> None:
+    """Let git run up to a megabyte ahead of its reader instead of 64 KB (Linux only): with the
+    default, git stalls on every larger blob until the scanner has caught up."""
     try:
-        while (item := wanted.get()) is not None:
-            oid, kind, size = item
-            if size < 0:
-                yield oid, kind, 0, None
-                continue
-            header = readline()
-            if not header.startswith(oid.encode()) or header.endswith(b" missing\n"):
-                raise GitError(f"git cat-file: object {oid} could not be read")
-            data = read(size)
-            read(1)  # the LF after the content
-            if len(data) != size:
-                raise GitError(f"git cat-file: object {oid} was cut short")
-            yield oid, kind, size, data
-    finally:
-        feeder.join()
-        batch.stdout.close()
-        batch.wait()
-    if feed_error:
-        raise GitError(f"git cat-file: {feed_error[0]}")
-    _finish(listing, "cat-file")
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError, AttributeError):
+        pass
+
+
+class ObjectReader:
+    """A persistent ``git cat-file --batch`` read in bulk: a thread writes a whole list of ids
+    while the caller reads the contents, so the pipe never waits on a round trip."""
+
+    def __init__(self, cwd: str | Path | None = None) -> None:
+        self.proc = subprocess.Popen(["git", *_LOW_MEMORY, "cat-file", "--batch"], cwd=cwd,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, bufsize=1 << 20)
+        _widen(self.proc.stdout)
+
+    def read(self, items: list[tuple[str, str, int]]) -> Iterator[tuple[str, str, bytes]]:
+        """(oid, type, content) for each (oid, type, size) item, in order."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        stdin, errors = self.proc.stdin, []
+
+        def feed() -> None:
+            # In a thread: a pipe both written and read by one thread would deadlock once full.
+            try:
+                stdin.write(b"".join(oid.encode() + b"\n" for oid, _, _ in items))
+                stdin.flush()
+            except (OSError, ValueError) as exc:
+                errors.append(exc)
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        read, readline = self.proc.stdout.read, self.proc.stdout.readline
+        try:
+            for oid, kind, size in items:
+                header = readline()
+                if not header.startswith(oid.encode()) or header.endswith(b" missing\n"):
+                    raise GitError(f"git cat-file: object {oid} could not be read{self._why()}")
+                data = read(size)
+                read(1)  # the LF after the content
+                if len(data) != size:
+                    raise GitError(f"git cat-file: object {oid} was cut short{self._why()}")
+                yield oid, kind, data
+        finally:
+            feeder.join()
+        if errors:
+            raise GitError(f"git cat-file: {errors[0]}")
+
+    def _why(self) -> str:
+        if self.proc.poll() is None or self.proc.stderr is None:
+            return ""
+        lines = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        return f" ({lines[-1]})" if lines else ""
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            self.proc.wait()
 
 
 def count_objects(cwd: str | Path | None = None) -> int:
@@ -370,39 +425,70 @@ def count_objects(cwd: str | Path | None = None) -> int:
 
 @dataclass
 class LogEntry:
+    """Raw fields: most commits touch no blob of interest, so nothing is decoded until asked."""
     oid: str
     timestamp: int       # committer time
-    date: str            # author date, ISO 8601
-    author: str
-    blobs: list[tuple[str, str]]   # (new blob id, path) for each file added or changed
+    date: bytes          # author date, ISO 8601
+    author: bytes        # "name <email>"
+    blobs: list[tuple[str, bytes]]   # (new blob id, path) for each file added or changed
 
 
-def log_blobs(args: list[str], cwd: str | Path | None = None) -> Iterator[LogEntry]:
-    """Each commit of ``git log ARGS`` with the blobs it adds or changes (merges: only paths that
-    differ from every parent, i.e. what the merge itself introduced). Streams."""
-    proc = _stream(["log", "--raw", "-z", "--no-abbrev", "--no-renames", "-c", "--no-ext-diff",
-                    "--topo-order", "--format=%x01%H%x00%ct%x00%aI%x00%an <%ae>", *args, "--"], cwd)
-    assert proc.stdout is not None
+_LOG_FORMAT = "--format=%x01%H%x00%ct%x00%aI%x00%an <%ae>"
+
+
+def start_log_blobs(args: list[str], out: IO[bytes], err: IO[bytes],
+                    cwd: str | Path | None = None) -> subprocess.Popen:
+    """``git log --raw`` over ARGS, written to ``out`` for ``parse_log_blobs``: each commit with
+    the blobs it adds or changes (merges: only paths that differ from every parent, i.e. what
+    the merge itself introduced). It runs on its own while the caller does other work."""
+    # --root and --no-show-signature: a user's log.showRoot=false or log.showSignature=true
+    # would hide a root commit's files or mix gpg output into the stream.
+    return subprocess.Popen(["git", *_LOW_MEMORY, "log", "--raw", "-z", "--no-abbrev", "--no-renames", "-c",
+                             "--root", "--no-show-signature", "--no-ext-diff", "--topo-order", _LOG_FORMAT, *args, "--"],
+                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+
+
+def parse_log_blobs(stream: IO[bytes]) -> Iterator[LogEntry]:
+    """The commits that ``start_log_blobs`` wrote, newest first in topological order.
+
+    Split on NUL a block at a time: a header is four fields, the first starting with \\x01; a
+    --raw entry is ':' + one colon per parent, modes, ids (the last is the new blob), a
+    status, then the path as the next field."""
     entry: LogEntry | None = None
-    tokens = _nul_tokens(proc.stdout)
-    for token in tokens:
-        token = token.lstrip(b"\n")
-        if token.startswith(b"\x01"):
-            if entry is not None:
-                yield entry
-            oid = token[1:].decode()
-            stamp, date, author = next(tokens), next(tokens), next(tokens)
-            entry = LogEntry(oid, int(stamp or 0), date.decode(), _path(author), [])
-        elif token.startswith(b":") and entry is not None:
-            path = _path(next(tokens))
-            fields = token.lstrip(b":").split(b" ")
-            parents = len(token) - len(token.lstrip(b":"))
-            new_mode, new_oid = fields[parents], fields[2 * parents + 1]
-            if new_mode not in (b"000000", b"160000", b"120000"):
-                entry.blobs.append((new_oid.decode(), path))
+    carry = b""
+    while True:
+        block = stream.read(1 << 23)
+        data = carry + block
+        cut = data.rfind(b"\x01") if block else len(data)   # the last commit may be cut short
+        if cut <= 0:
+            carry = data
+            if block:
+                continue
+            break
+        fields = data[:cut].split(b"\0")
+        carry = data[cut:]
+        i, n = 0, len(fields)
+        while i < n:
+            field = fields[i].lstrip(b"\n")
+            lead = field[:1]
+            if lead == b"\x01":
+                if entry is not None:
+                    yield entry
+                stamp, date, author = fields[i + 1:i + 4]
+                entry = LogEntry(field[1:].decode(), int(stamp or 0), date, author, [])
+                i += 4
+            elif lead == b":" and entry is not None:
+                parents = len(field) - len(field.lstrip(b":"))
+                parts = field.split(b" ")
+                if parts[parents][-6:] not in (b"000000", b"160000", b"120000"):
+                    entry.blobs.append((parts[-2].decode(), fields[i + 1]))
+                i += 2
+            else:
+                i += 1
+        if not block:
+            break
     if entry is not None:
         yield entry
-    _finish(proc, "log")
 
 
 def _nul_tokens(stream) -> Iterator[bytes]:
@@ -416,6 +502,15 @@ def _nul_tokens(stream) -> Iterator[bytes]:
         yield from parts
     if carry.strip(b"\n"):
         yield carry
+
+
+def check_exit(proc: subprocess.Popen, err: IO[bytes], what: str) -> None:
+    """Raise GitError with git's last line of stderr if ``proc`` (started with ``err`` as its
+    stderr file) failed."""
+    if proc.wait() != 0:
+        err.seek(0)
+        msg = err.read().decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {what} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
 
 
 # --- Server side (pre-receive): what a push brings that the repository does not have yet ---------

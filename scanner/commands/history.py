@@ -22,11 +22,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", metavar="DATE", help="only commits newer than DATE (git rev-list --since)")
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
     p.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a terminal")
+    p.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                   help="worker processes that read and scan objects (default: one per core for large "
+                        "histories, 1 for small ones)")
     add_config_options(p)
     add_fail_options(p)
     add_baseline_option(p)
     add_output_options(p)
     p.set_defaults(func=run)
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return int(value)
 
 
 def rev_args(args: argparse.Namespace) -> list[str]:
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     progress = args.progress or sys.stderr.isatty()
     try:
         result = audit(repo, engine, rev_args(args), progress, excludes=cfg.exclude_paths,
-                       max_size=cfg.max_file_size)
+                       max_size=cfg.max_file_size, jobs=args.jobs)
     except git.GitError as exc:
         raise UsageError(str(exc)) from None
     report = Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)

@@ -51,18 +51,26 @@ class Engine:
         self.scan_binary = scan_binary
         self.prefilter = Prefilter(rules, rules_hash(rules))
 
+    def __reduce__(self):
+        # For worker processes started without fork: a hyperscan database does not pickle, but
+        # the prefilter reloads it from the on-disk cache in about a millisecond.
+        confidence = next(name for name, rank in CONFIDENCE_ORDER.items() if rank == self.min_rank)
+        return _rebuild, (self.rules, confidence, self.allow, self.scan_binary)
+
     # -- public -------------------------------------------------------------------------
-    def scan(self, raw: bytes, path: str, *, first_line: int = 1) -> ScanResult:
+    def scan(self, raw: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> ScanResult:
+        """``by_path=False`` when ``path`` is only a label (a blob id, a commit message): the
+        checks that go by file name (.env, key stores) have nothing to go on."""
         prepared = prepare(raw)
         if prepared.binary and not self.scan_binary:
             # Key stores (.p12, .kdbx) are binary: the path stage sees them even when content rules do not.
-            found = self._by_path(raw, path, first_line)
+            found = self._by_path(raw, path, first_line) if by_path else []
             return ScanResult(findings=found, skipped="" if found else "binary", encoding="binary")
-        findings = self.scan_text(prepared.data, path, first_line=first_line)
+        findings = self.scan_text(prepared.data, path, first_line=first_line, by_path=by_path)
         return ScanResult(findings=findings, encoding=prepared.encoding)
 
-    def scan_text(self, data: bytes, path: str, *, first_line: int = 1) -> list[Finding]:
-        by_path = self._by_path(data, path, first_line)
+    def scan_text(self, data: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> list[Finding]:
+        by_path = self._by_path(data, path, first_line) if by_path else []
         candidates = self._candidates(data, decode_depth=1)
         if not candidates:
             return by_path
@@ -222,6 +230,10 @@ def _priority(cand: Candidate) -> tuple:
     rule = cand.rule
     return (CONFIDENCE_ORDER[rule.confidence], "generic" not in rule.tags, rule.priority,
             rule.validator is not None, cand.end - cand.start, cand.encoding == "")
+
+
+def _rebuild(rules: list[Rule], min_confidence: str, allow: AllowPolicy, scan_binary: bool) -> Engine:
+    return Engine(rules, min_confidence=min_confidence, allow=allow, scan_binary=scan_binary)
 
 
 def _resolve_overlaps(cands: list[tuple[Candidate, dict]]) -> list[Candidate]:

@@ -49,5 +49,42 @@ def map_files(build: Callable[[], object], handle: Callable, targets: list[tuple
             yield from results
 
 
+def _adopt(engine: object, handle: Callable, nice: int) -> None:
+    _worker["engine"], _worker["handle"] = engine, handle
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+
+
+def _run_one(task: object) -> object:
+    return _worker["handle"](_worker["engine"], task)
+
+
+def imap_unordered(engine: object, handle: Callable, tasks: Iterable, jobs: int, nice: int = 0) -> Iterator:
+    """``handle(engine, task)`` for every task on ``jobs`` worker processes, yielded as each
+    finishes. Tasks are taken from the iterable only a few per worker ahead, so a long
+    stream is never held in memory. With fork the workers share the caller's engine as it
+    is; elsewhere it is pickled, and rebuilt from its rules and the prefilter cache."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=_adopt, initargs=(engine, handle, nice))
+    try:
+        pending: set = set()
+        for task in tasks:
+            pending.add(pool.submit(_run_one, task))
+            if len(pending) >= 3 * jobs:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def worth_it(targets: Iterable) -> bool:
     return workers() > 1 and sum(1 for _ in targets) >= MIN_FILES

@@ -11,6 +11,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_BOM_STARTS = frozenset(bom[:1] for bom, _ in _BOMS)
 BINARY_SNIFF = 8192
 
 
@@ -27,6 +28,8 @@ def prepare(raw: bytes) -> Prepared:
     Scanning bytes rather than ``str`` keeps hyperscan and the regexes on one buffer, and
     every token format is ASCII, so an invalid byte elsewhere cannot hide a match.
     """
+    if raw[:1] not in _BOM_STARTS:   # nearly every input: skip the five comparisons
+        return Prepared(raw, "utf-8", is_binary(raw))
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             if enc == "utf-8":
@@ -37,7 +40,7 @@ def prepare(raw: bytes) -> Prepared:
 
 
 def is_binary(raw: bytes) -> bool:
-    return b"\0" in raw[:BINARY_SNIFF]
+    return raw.find(b"\0", 0, BINARY_SNIFF) != -1
 
 
 class LineIndex:
