@@ -138,3 +138,19 @@ def test_putty_keys(engine):
     for fmt in ("putty2", "putty3"):
         found = engine.scan_text(make_key(fmt).encode(), "k.ppk")
         assert [f.rule_id for f in found] == ["private-key-putty"]
+
+
+def test_body_line_starting_with_slashes_is_not_a_comment(engine):
+    # About one base64 line in 4,096 starts with '//'; such a key was once read as commented
+    # out, its body corrupted, and the key missed.
+    for _ in range(200_000):
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            Enc.PEM, Fmt.TraditionalOpenSSL, serialization.NoEncryption())
+        if any(line.startswith(b"//") for line in pem.splitlines()[1:-1]):
+            break
+    else:
+        pytest.fail("no key with a body line starting with '//' was generated")
+    found = engine.scan_text(pem, "k")
+    assert [f.rule_id for f in found] == ["private-key-ec"]
+    commented = b"".join(b"// " + line + b"\n" for line in pem.splitlines())
+    assert [f.rule_id for f in engine.scan_text(commented, "k")] == ["private-key-ec"]

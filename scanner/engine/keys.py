@@ -19,15 +19,19 @@ class KeyVerdict:
     details: dict = field(default_factory=dict)
 
 
+_COMMENT = re.compile(r"^(?:#+|//+|\*|;+|--(?!-))\s*")
+
+
 def _lines(block: str) -> list[str]:
     """Undo the wrappings keys live in: ``\\n`` escapes, quotes, indentation, comment markers."""
     block = block.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\r", "")
-    out = []
-    for line in block.split("\n"):
-        line = line.strip().strip("\"',").strip()
-        line = re.sub(r"^(?:#+|//+|\*|;+|--(?!-))\s*", "", line)
-        out.append(line)
-    return out
+    lines = [line.strip().strip("\"',").strip() for line in block.split("\n")]
+    # A comment marker is one only when it starts every line: a base64 line may itself begin
+    # with '//' (one body line in 4,096 does).
+    marks = {m.group(0).strip() if (m := _COMMENT.match(line)) else "" for line in lines if line}
+    if len(marks) != 1 or "" in marks:
+        return lines
+    return [_COMMENT.sub("", line, count=1) for line in lines]
 
 
 def _der_ok(raw: bytes) -> bool:
