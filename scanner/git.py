@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator
@@ -24,6 +25,16 @@ def run(args: list[str], cwd: str | Path | None = None, *, check: bool = True, i
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
     return proc.stdout
+
+
+def run_to(args: list[str], out: IO[bytes], cwd: str | Path | None = None) -> None:
+    """Like ``run``, with the output written straight to a file (no copy in memory); the file
+    is left at its start."""
+    proc = subprocess.run(["git", *args], cwd=cwd, stdout=out, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    out.seek(0)
 
 
 def toplevel(path: str | Path) -> Path | None:
@@ -217,7 +228,7 @@ class CommitInfo:
 
 def parse_commit(oid: str, raw: bytes) -> CommitInfo:
     """A commit object's headers and message, from ``cat-file`` content."""
-    head, _, message = raw.partition(b"\n\n")   # commit_message() gives the same message
+    head, _, message = raw.partition(b"\n\n")
     parents: list[str] = []
     author, date, stamp = "", "", 0
     for line in head.split(b"\n"):
@@ -229,10 +240,6 @@ def parse_commit(oid: str, raw: bytes) -> CommitInfo:
         elif key == b"committer":
             stamp = _ident_time(value)
     return CommitInfo(oid, parents, author, date, stamp, message)
-
-
-def commit_message(raw: bytes) -> bytes:
-    return raw.partition(b"\n\n")[2]
 
 
 def tag_message(raw: bytes) -> bytes:
@@ -271,11 +278,6 @@ def _ident(value: bytes) -> tuple[str, str]:
 _LOW_MEMORY = ["-c", "core.deltaBaseCacheLimit=16m"]
 
 
-def _stream(args: list[str], cwd: str | Path | None, stdin: int | None = None) -> subprocess.Popen:
-    return subprocess.Popen(["git", *_LOW_MEMORY, *args], cwd=cwd, stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, bufsize=1 << 20)
-
-
 def _finish(proc: subprocess.Popen, what: str) -> None:
     err = proc.stderr.read() if proc.stderr else b""
     if proc.wait() != 0:
@@ -283,20 +285,11 @@ def _finish(proc: subprocess.Popen, what: str) -> None:
         raise GitError(f"git {what} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
 
 
-def rev_list_objects(args: list[str], cwd: str | Path | None = None) -> Iterator[tuple[bytes, bytes | None]]:
-    """(oid, path) for every object ``git rev-list --objects ARGS`` reaches; path is None for commits
-    and the name for trees, blobs and annotated tags. Streams."""
-    proc = _stream(["rev-list", "--objects", *args], cwd)
-    assert proc.stdout is not None
-    yield from parse_rev_list_objects(proc.stdout)
-    _finish(proc, "rev-list")
-
-
-def start_rev_list_blobs(args: list[str], out: IO[bytes], err: IO[bytes],
-                         cwd: str | Path | None = None) -> subprocess.Popen:
-    """Every blob ``rev-list --objects ARGS`` reaches, with a path, written to ``out`` for
-    ``parse_rev_list_objects``; it runs on its own while the caller does other work."""
-    return subprocess.Popen(["git", *_LOW_MEMORY, "rev-list", "--objects", "--filter=object:type=blob", *args],
+def start_rev_list_objects(args: list[str], out: IO[bytes], err: IO[bytes],
+                          cwd: str | Path | None = None) -> subprocess.Popen:
+    """``rev-list --objects ARGS`` written to ``out`` for ``parse_rev_list_objects``; it runs on
+    its own while the caller does other work (see ``check_exit``)."""
+    return subprocess.Popen(["git", *_LOW_MEMORY, "rev-list", "--objects", *args],
                             cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
 
 
@@ -306,48 +299,9 @@ def parse_rev_list_objects(stream: IO[bytes]) -> Iterator[tuple[bytes, bytes | N
         yield oid, (path if sep else None)
 
 
-_LISTED = re.compile(rb"(blob|commit|tag) ([0-9a-f]+) (\d+)\n")
-
-
-def object_chunks(cwd: str | Path | None = None, max_size: int | None = None, chunk_bytes: int = 16 << 20,
-                  listed: list[int] | None = None) -> Iterator[list[tuple[str, str, int]]]:
-    """Every blob, commit and tag in the object store as (oid, type, size), in pack order, in
-    chunks of about ``chunk_bytes`` of content. Size is -1 for objects larger than ``max_size``.
-
-    ``cat-file --batch-all-objects --batch-check --unordered`` lists objects without reading
-    them; trees (often most of a history's bytes) are dropped here, so they never cross a pipe.
-    Pack order keeps each chunk's deltas close together for whichever reader takes it; the
-    first chunks are small, so that readers start at once, and they double up to the limit.
-    ``listed[0]``, if given, counts every object listed so far, trees included (for a progress
-    bar over count_objects)."""
-    proc = _stream(["cat-file", "--batch-all-objects", "--unordered",
-                    "--batch-check=%(objecttype) %(objectname) %(objectsize)"], cwd)
-    assert proc.stdout is not None
-    chunk: list[tuple[str, str, int]] = []
-    size_sum, carry, limit = 0, b"", min(chunk_bytes, 1 << 20)
-    while block := proc.stdout.read(1 << 20):
-        block = carry + block
-        cut = block.rfind(b"\n") + 1
-        block, carry = block[:cut], block[cut:]
-        if listed is not None:
-            listed[0] += block.count(b"\n")
-        for kind, oid, size_s in _LISTED.findall(block):
-            size = int(size_s)
-            if max_size is not None and size > max_size:
-                size = -1
-            chunk.append((oid.decode(), kind.decode(), size))
-            size_sum += max(size, 0) + 256   # an object costs something whatever its size
-            if size_sum >= limit:
-                yield chunk
-                chunk, size_sum, limit = [], 0, min(limit * 2, chunk_bytes)
-    if chunk:
-        yield chunk
-    _finish(proc, "cat-file")
-
-
 def _widen(pipe: IO[bytes] | None) -> None:
     """Let git run up to a megabyte ahead of its reader instead of 64 KB (Linux only): with the
-    default, git stalls on every larger blob until the scanner has caught up."""
+    default, git stalls on every larger object until the scanner has caught up."""
     try:
         import fcntl
 
@@ -366,15 +320,17 @@ class ObjectReader:
                                      stderr=subprocess.PIPE, bufsize=1 << 20)
         _widen(self.proc.stdout)
 
-    def read(self, items: list[tuple[str, str, int]]) -> Iterator[tuple[str, str, bytes]]:
-        """(oid, type, content) for each (oid, type, size) item, in order."""
+    def read(self, oids: list[str], max_size: int | None = None) -> Iterator[tuple[str, str, int, bytes | None]]:
+        """(oid, type, size, content) for each id, in order. Content is None for objects over
+        ``max_size``: those are drained a piece at a time, never held whole. Type is "missing"
+        for an id the repository does not have."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         stdin, errors = self.proc.stdin, []
 
         def feed() -> None:
             # In a thread: a pipe both written and read by one thread would deadlock once full.
             try:
-                stdin.write(b"".join(oid.encode() + b"\n" for oid, _, _ in items))
+                stdin.write("".join(oid + "\n" for oid in oids).encode())
                 stdin.flush()
             except (OSError, ValueError) as exc:
                 errors.append(exc)
@@ -383,15 +339,29 @@ class ObjectReader:
         feeder.start()
         read, readline = self.proc.stdout.read, self.proc.stdout.readline
         try:
-            for oid, kind, size in items:
+            for oid in oids:
                 header = readline()
-                if not header.startswith(oid.encode()) or header.endswith(b" missing\n"):
-                    raise GitError(f"git cat-file: object {oid} could not be read{self._why()}")
-                data = read(size)
+                parts = header.split()
+                if not header.startswith(oid.encode()) or len(parts) not in (2, 3):
+                    raise GitError(f"git cat-file: no answer for object {oid}{self._why()}")
+                if len(parts) == 2:   # "<oid> missing" (or "ambiguous")
+                    yield oid, "missing", 0, None
+                    continue
+                kind, size = parts[1].decode(), int(parts[2])
+                if max_size is not None and size > max_size:
+                    left = size
+                    while left > 0:
+                        got = len(read(min(left, 1 << 20)))
+                        if not got:
+                            break
+                        left -= got
+                    data = None
+                else:
+                    data = read(size)
+                    if len(data) != size:
+                        raise GitError(f"git cat-file: object {oid} was cut short{self._why()}")
                 read(1)  # the LF after the content
-                if len(data) != size:
-                    raise GitError(f"git cat-file: object {oid} was cut short{self._why()}")
-                yield oid, kind, data
+                yield oid, kind, size, data
         finally:
             feeder.join()
         if errors:
@@ -424,71 +394,158 @@ def count_objects(cwd: str | Path | None = None) -> int:
 
 
 @dataclass
-class LogEntry:
-    """Raw fields: most commits touch no blob of interest, so nothing is decoded until asked."""
+class LogCommit:
+    """One commit of a ``LogStream``: its id, its index in the walk (0 = newest in topological
+    order), where its header sits in the copy, and each blob it adds or changes."""
+    oid: str
+    index: int
+    offset: int
+    blobs: list[tuple[str, bytes, bytes, int]]   # (blob id, mode, raw path, offset of the entry in the copy)
+
+
+_LOG_FORMAT = "--format=%x01%H"   # dates and names cost git time; the few commits that matter are read later
+
+
+@dataclass
+class CommitMessage:
     oid: str
     timestamp: int       # committer time
-    date: bytes          # author date, ISO 8601
-    author: bytes        # "name <email>"
-    blobs: list[tuple[str, bytes]]   # (new blob id, path) for each file added or changed
+    date: str            # author date, ISO 8601
+    author: str          # "name <email>"
+    message: bytes
 
 
-_LOG_FORMAT = "--format=%x01%H%x00%ct%x00%aI%x00%an <%ae>"
-
-
-def start_log_blobs(args: list[str], out: IO[bytes], err: IO[bytes],
-                    cwd: str | Path | None = None) -> subprocess.Popen:
-    """``git log --raw`` over ARGS, written to ``out`` for ``parse_log_blobs``: each commit with
-    the blobs it adds or changes (merges: only paths that differ from every parent, i.e. what
-    the merge itself introduced). It runs on its own while the caller does other work."""
-    # --root and --no-show-signature: a user's log.showRoot=false or log.showSignature=true
-    # would hide a root commit's files or mix gpg output into the stream.
-    return subprocess.Popen(["git", *_LOW_MEMORY, "log", "--raw", "-z", "--no-abbrev", "--no-renames", "-c",
-                             "--root", "--no-show-signature", "--no-ext-diff", "--topo-order", _LOG_FORMAT, *args, "--"],
-                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-
-
-def parse_log_blobs(stream: IO[bytes]) -> Iterator[LogEntry]:
-    """The commits that ``start_log_blobs`` wrote, newest first in topological order.
-
-    Split on NUL a block at a time: a header is four fields, the first starting with \\x01; a
-    --raw entry is ':' + one colon per parent, modes, ids (the last is the new blob), a
-    status, then the path as the next field."""
-    entry: LogEntry | None = None
+def commit_messages(args: list[str], cwd: str | Path | None = None) -> Iterator[CommitMessage]:
+    """Every commit ``git log ARGS`` walks, with its message, streamed through a pipe: messages
+    may hold secrets, so they never go to a file. No diffs, so this is fast."""
+    proc = subprocess.Popen(["git", "log", "--no-show-signature", "--format=%x00%H%x00%ct%x00%aI%x00%an <%ae>%x00%B",
+                             *args, "--"], cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, bufsize=1 << 20)
+    assert proc.stdout is not None
     carry = b""
     while True:
-        block = stream.read(1 << 23)
-        data = carry + block
-        cut = data.rfind(b"\x01") if block else len(data)   # the last commit may be cut short
-        if cut <= 0:
-            carry = data
-            if block:
-                continue
-            break
-        fields = data[:cut].split(b"\0")
-        carry = data[cut:]
-        i, n = 0, len(fields)
-        while i < n:
-            field = fields[i].lstrip(b"\n")
-            lead = field[:1]
-            if lead == b"\x01":
-                if entry is not None:
-                    yield entry
-                stamp, date, author = fields[i + 1:i + 4]
-                entry = LogEntry(field[1:].decode(), int(stamp or 0), date, author, [])
-                i += 4
-            elif lead == b":" and entry is not None:
-                parents = len(field) - len(field.lstrip(b":"))
-                parts = field.split(b" ")
-                if parts[parents][-6:] not in (b"000000", b"160000", b"120000"):
-                    entry.blobs.append((parts[-2].decode(), fields[i + 1]))
-                i += 2
-            else:
-                i += 1
+        block = proc.stdout.read(1 << 20)
+        fields = (carry + block).split(b"\0")
+        # A record is the five fields after the NUL that opens it; a message is known to be
+        # whole only once the next record's NUL has arrived, or at the end.
+        i = 1
+        while i + 5 < len(fields) or (not block and i + 5 <= len(fields)):
+            oid, stamp, date, author, message = fields[i:i + 5]
+            yield CommitMessage(oid.decode(), int(stamp or 0), date.decode(), _path(author), message)
+            i += 5
         if not block:
             break
-    if entry is not None:
-        yield entry
+        carry = b"\0" + b"\0".join(fields[i:])
+    _finish(proc, "log")
+
+
+class LogStream:
+    """``git log --raw``, parsed as git writes it: each commit with the blobs it adds or changes
+    (merges: the paths that differ from every parent, i.e. what the merge itself brought).
+
+    git writes to ``out``, a file, which is read as it grows: git never waits on a pipe, and
+    any commit and path can be read back later by offset (``place``) instead of being kept in
+    memory. The file holds ids, dates, names and paths; no content. ``commits`` (ids, one a
+    line), when given, is the exact list of commits to show, in order, instead of a walk
+    over ``args``: several streams can then share out one history.
+
+    With ``-z`` a header is one field, starting with \\x01; a --raw entry is one
+    colon per parent, modes, ids (the last is the new blob) and a status, then the path as
+    the next field."""
+
+    def __init__(self, args: list[str], out: IO[bytes], err: IO[bytes], cwd: str | Path | None = None,
+                 commits: IO[bytes] | None = None) -> None:
+        # --root and --no-show-signature: a user's log.showRoot=false or log.showSignature=true
+        # would hide a root commit's files or mix gpg output into the stream.
+        walk = ["--no-walk=unsorted", "--stdin"] if commits is not None else ["--topo-order", *args]
+        self.proc = subprocess.Popen(["git", *_LOW_MEMORY, "log", "--raw", "-z", "--no-abbrev", "--no-renames",
+                                      "-c", "--root", "--no-show-signature", "--no-ext-diff", _LOG_FORMAT,
+                                      *walk, "--"],
+                                     cwd=cwd, stdin=commits if commits is not None else subprocess.DEVNULL,
+                                     stdout=out, stderr=err)
+        self.out, self.err = out, err
+        self._map = None
+
+    def commits(self, first_index: int = 0) -> Iterator[LogCommit]:
+        """The commits, numbered from ``first_index``, as git writes them."""
+        commit: LogCommit | None = None
+        carry, base, index = b"", 0, first_index    # base: offset in the file of carry's first byte
+        with open(self.out.name, "rb") as reader:
+            while True:
+                block = reader.read(1 << 20)
+                if not block and self.proc.poll() is None:
+                    time.sleep(0.002)   # git is still writing
+                    continue
+                data = carry + block
+                cut = data.rfind(b"\x01") if block else len(data)   # the last commit may be cut short
+                if cut <= 0:
+                    carry = data
+                    if block:
+                        continue
+                    break
+                fields = data[:cut].split(b"\0")
+                pos, i, n = base, 0, len(fields)
+                while i < n:
+                    field = fields[i]
+                    lead = field[:1]
+                    if lead == b"\n":
+                        field = field.lstrip(b"\n")
+                        pos += len(fields[i]) - len(field)
+                        lead = field[:1]
+                    if lead == b"\x01":
+                        if commit is not None:
+                            yield commit
+                        commit = LogCommit(field[1:].decode(), index, pos, [])
+                        index += 1
+                        pos += len(field) + 1
+                        i += 1
+                        continue
+                    if lead == b":" and commit is not None and i + 1 < n:
+                        parents = len(field) - len(field.lstrip(b":"))
+                        parts = field.split(b" ")
+                        commit.blobs.append((parts[-2].decode(), parts[parents][-6:], fields[i + 1], pos))
+                        pos += len(field) + len(fields[i + 1]) + 2
+                        i += 2
+                        continue
+                    pos += len(field) + 1
+                    i += 1
+                base += cut
+                carry = data[cut:]
+                if not block:
+                    break
+        if commit is not None:
+            yield commit
+
+    def finish(self) -> None:
+        """Raise GitError with git's last line of stderr if the walk failed."""
+        if self.proc.wait() != 0:
+            self.err.seek(0)
+            msg = self.err.read().decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git log failed: {msg[-1] if msg else 'exit ' + str(self.proc.returncode)}")
+
+    def place(self, commit_offset: int, entry_offset: int) -> tuple[str, str]:
+        """(commit, path) of an entry, read back from the file by the offsets ``commits`` gave."""
+        if self._map is None:
+            import mmap
+
+            self._map = mmap.mmap(self.out.fileno(), 0, access=mmap.ACCESS_READ)
+        m = self._map
+
+        def field(at: int) -> tuple[bytes, int]:
+            end = m.find(b"\0", at)
+            return m[at:end], end + 1
+
+        oid, _ = field(commit_offset + 1)
+        _, at = field(entry_offset)
+        path, _ = field(at)
+        return oid.decode(), _path(path)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self._map is not None:
+            self._map.close()
 
 
 def _nul_tokens(stream) -> Iterator[bytes]:

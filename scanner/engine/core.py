@@ -69,6 +69,16 @@ class Engine:
         findings = self.scan_text(prepared.data, path, first_line=first_line, by_path=by_path)
         return ScanResult(findings=findings, encoding=prepared.encoding)
 
+    def scan_many(self, texts: list[bytes], label: str) -> dict[int, list[Finding]]:
+        """Findings in many small texts (commit messages), by index: one prefilter pass over
+        them all, then a full scan of just the few it wakes."""
+        out = {}
+        for i in self.prefilter.woken(texts):
+            found = self.scan(texts[i], label, by_path=False).findings
+            if found:
+                out[i] = found
+        return out
+
     def scan_text(self, data: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> list[Finding]:
         by_path = self._by_path(data, path, first_line) if by_path else []
         candidates = self._candidates(data, decode_depth=1)

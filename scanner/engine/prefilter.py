@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import json
 
@@ -107,6 +108,27 @@ class Prefilter:
         if data:
             self.db.scan(data, match_event_handler=on_match, scratch=self.scratch)
         return by_rule, decode_at
+
+
+    def woken(self, buffers: list[bytes]) -> list[int]:
+        """Indexes of the buffers in which any pattern matched, from one scan of them joined:
+        for many small buffers (commit messages), one call instead of one each.
+
+        A newline joins them, so line-anchored patterns still see each buffer's first line. A
+        match across a join only costs a needless full scan of a buffer; every match inside one
+        is reported, since hyperscan reports every match, overlapping or not."""
+        starts, pos = [], 0
+        for buf in buffers:
+            starts.append(pos)
+            pos += len(buf) + 1
+        hit: set[int] = set()
+
+        def on_match(_eid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            hit.add(bisect.bisect_right(starts, max(to - 1, 0)) - 1)
+
+        if buffers:
+            self.db.scan(b"\n".join(buffers), match_event_handler=on_match, scratch=self.scratch)
+        return sorted(hit)
 
 
 def _escape(literal: bytes) -> bytes:

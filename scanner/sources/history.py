@@ -1,42 +1,49 @@
-"""All of history: every blob reachable from the given refs, each scanned once, plus commit and
-tag messages. One finding per secret, listing every place it occurs and the commit that
-introduced it.
+"""All of history: every blob reachable from the given refs, each scanned once at a path where
+it occurs, plus commit and tag messages. One finding per secret, listing every place it occurs
+and the commit that introduced it.
 
-Three kinds of work run at once, so every core is busy:
+The walk drives everything. ``git log --raw`` names each commit and the blobs it adds, with
+their paths; every reachable blob is added by some walked commit, so the walk alone says what
+to scan. On several cores the walk's commits are cut into runs, each shown by a log of its
+own. The main process hands each blob not seen before to worker processes, one per core,
+which read it through their own ``cat-file --batch`` and scan it at its path. One worker also
+takes the commit messages, streamed by a ``git log`` without diffs. When the arguments limit
+the walk (``--since``, ``A..B``), blobs that the selected commits hold but an older commit
+added come from ``rev-list --objects``, which runs beside the walk, as does the list of
+annotated tags.
 
-- ``git log --raw`` walks the history into a temporary file: the commits, and the blobs each
-  one adds or changes with their paths (ids, paths and names only, never content);
-- ``cat-file --batch-all-objects --batch-check --unordered`` lists every blob, commit and tag
-  in pack order, in chunks of a few megabytes;
-- worker processes, one per core, read each chunk through their own ``cat-file --batch`` and
-  scan it.
-
-Only findings come back from the workers. The walk then says which of the found blobs are
-reachable, at which paths, and every commit that adds each of them. Memory is a chunk per
-worker plus the findings; the walk stays on disk.
+Memory and disk: git writes the walks to temporary files (ids and paths; never content, and
+never a message), read as they grow. For each blob only where it was seen is kept, as offsets
+into those files; the commits and paths of the few blobs with findings are read back at the
+end.
 """
 from __future__ import annotations
 
 import sys
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from scanner import git
 from scanner.finding import Finding
+from scanner.sources.changes import LFS_POINTER
 from scanner.sources.files import excluded
 
 COMMIT_MESSAGE = "<commit message>"
 POOL_MIN_OBJECTS = 20_000   # below this a pool starts up slower than one process finishes
-# The walk is one process that must finish before findings can be placed; the workers are many.
-# A slightly lower priority for the workers lets the walk end with the scan instead of after it.
-WORKER_NICE = 2
+# The walk is one process feeding many: a slightly lower priority for the workers keeps it
+# ahead of them instead of it finishing last.
+WORKER_NICE = 5
+FIRST_CHUNK, MAX_CHUNK = 64, 4096   # objects per task: small first, so that workers start at once
 
-# rev-list arguments that only choose tips: with those alone, every reachable blob is added by
+# rev-list arguments that only choose tips: with those alone every reachable blob is added by
 # some walked commit (a merge's own blobs show in its combined diff), so the walk names them all.
 _TIP_OPTIONS = ("--all", "--branches", "--tags", "--remotes")
 _TIP_PREFIXES = ("--branches=", "--tags=", "--remotes=", "--glob=")
+_SKIPPED_MODES = (b"000000", b"120000")   # deleted; a symlink (its content is a path, not a file's)
+_GITLINK = b"160000"
 
 
 @dataclass
@@ -56,17 +63,18 @@ class _Hit:
 
 @dataclass
 class _Scanned:
-    """What scanning some objects found, before anyone knows which of them are reachable."""
+    """What scanning some objects found."""
     blob_hits: dict[str, list[Finding]] = field(default_factory=dict)
     messages: list[_Hit] = field(default_factory=list)
-    big: list[str] = field(default_factory=list)     # blobs over max_file_size, not read
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     objects: int = 0
     bytes: int = 0
 
     def add(self, other: "_Scanned") -> None:
-        self.blob_hits.update(other.blob_hits)
+        for oid, found in other.blob_hits.items():
+            self.blob_hits.setdefault(oid, []).extend(found)
         self.messages.extend(other.messages)
-        self.big.extend(other.big)
+        self.skipped.extend(other.skipped)
         self.objects += other.objects
         self.bytes += other.bytes
 
@@ -78,95 +86,263 @@ def scan_history(repo: Path, engine, rev_args: list[str] | None = None, progress
 
 def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool = False, *,
           excludes: list[str] | None = None, max_size: int | None = None, jobs: int | None = None) -> HistoryResult:
+    from scanner.engine import pool
+
     rev_args = list(rev_args or ["--all"])
+    if jobs is None:
+        jobs = pool.workers() if git.count_objects(repo) >= POOL_MIN_OBJECTS else 1
     with tempfile.TemporaryDirectory(prefix="leakwarden-history-") as tmp:
-        walk = _Walk(repo, rev_args, Path(tmp))
+        walk = _Walk(repo, rev_args, Path(tmp), streams=jobs)
         try:
-            scanned = _scan_objects(repo, engine, max_size, progress, jobs, walk)
-            walk.finish()
-            return _report(repo, engine, rev_args, scanned, walk, list(excludes or []))
+            scanned = _scan(repo, engine, walk, max_size, progress, jobs)
+            return _report(scanned, walk, list(excludes or []))
         finally:
             walk.close()
 
 
-# -- scanning every object --------------------------------------------------------------------
+# -- the walk: what to scan, and where each blob occurs -------------------------------------------
 
-def _scan_objects(repo: Path, engine, max_size: int | None, progress: bool, jobs: int | None,
-                  walk: "_Walk") -> _Scanned:
+class _Walk:
+    def __init__(self, repo: Path, rev_args: list[str], tmp: Path, streams: int) -> None:
+        self.repo, self.rev_args, self.tmp = repo, rev_args, tmp
+        self.files: list[IO[bytes]] = []
+        # Annotated tags, and for a limited walk the blobs its commits hold but did not add:
+        # listed by rev-list beside the walk, read when it ends.
+        self.side: list[tuple[Any, IO[bytes], IO[bytes], str]] = []
+        self._side("tags", ["--filter=object:type=tag", "--filter-provided-objects", *rev_args])
+        limited = not all(a in _TIP_OPTIONS or a.startswith(_TIP_PREFIXES) or
+                          (not a.startswith(("-", "^")) and ".." not in a) for a in rev_args)
+        if limited:
+            self._side("blobs", ["--filter=object:type=blob", *rev_args])
+        self.logs, self.bases = self._logs(streams)
+        self.headers = array("q")           # commit index -> its log stream and header offset (see _pack)
+        self.first: dict[str, int] = {}     # blob -> where it was first seen (see _pack)
+        self.again: dict[str, list[int]] = {}
+        self.outside: dict[str, str] = {}   # blob -> path, for blobs only rev-list names
+        self.gitlinks: set[bytes] = set()   # paths of submodules: not scanned, reported once each
+        self.walked = 0                     # commits read so far, for the progress bar
+
+    def _logs(self, streams: int) -> tuple[list[git.LogStream], list[int]]:
+        """One ``git log`` for the whole walk, or, to use more cores, the walk's commits (in
+        topological order) cut into ``streams`` runs, each shown by a log of its own."""
+        if streams <= 1:
+            return [git.LogStream(self.rev_args, self._file("log"), self._file("log.err"), self.repo)], [0]
+        listed = self._file("commits")
+        git.run_to(["rev-list", "--topo-order", *self.rev_args, "--"], listed, self.repo)
+        line = len(listed.readline())   # every line is an id and a newline: one length
+        count = listed.seek(0, 2) // line if line else 0
+        size = -(-count // streams) or 1
+        logs, bases = [], []
+        for base in range(0, count, size):
+            part = self._file(f"commits.{base}")
+            listed.seek(base * line)
+            part.write(listed.read(min(size, count - base) * line))
+            part.seek(0)
+            logs.append(git.LogStream([], self._file(f"log.{base}"), self._file(f"log.{base}.err"), self.repo,
+                                      commits=part))
+            bases.append(base)
+        return logs, bases
+
+    def _file(self, name: str) -> IO[bytes]:
+        fh = open(self.tmp / name, "w+b")
+        self.files.append(fh)
+        return fh
+
+    def _side(self, name: str, args: list[str]) -> None:
+        out, err = self._file(name), self._file(name + ".err")
+        self.side.append((git.start_rev_list_objects(args, out, err, self.repo), out, err, name))
+
+    def objects(self) -> Iterator[tuple[str, str, str]]:
+        """(oid, type, path or label) for every blob and annotated tag to scan, each once; a
+        blob again under a credential file's name (.env, key stores) if it was first seen
+        under another. Commit messages come from ``git.commit_messages`` instead."""
+        from scanner.engine.credfiles import detector_for
+
+        first, again, headers = self.first, self.again, self.headers
+        named: dict[bytes, bool] = {}
+        for number, (log, base) in enumerate(zip(self.logs, self.bases)):
+            for commit in log.commits(base):
+                headers.append(_pack(number, commit.offset))
+                self.walked += 1
+                for blob, mode, raw, entry in commit.blobs:
+                    if mode in _SKIPPED_MODES:
+                        continue
+                    if mode == _GITLINK:
+                        self.gitlinks.add(raw)
+                        continue
+                    spot = _pack(commit.index, entry)
+                    if blob not in first:
+                        first[blob] = spot
+                        yield blob, "blob", git._path(raw)
+                        continue
+                    again.setdefault(blob, []).append(spot)
+                    is_named = named.get(raw)
+                    if is_named is None:
+                        is_named = named[raw] = detector_for(git._path(raw)) is not None
+                    if is_named:
+                        yield blob, "blob", git._path(raw)
+            log.finish()   # a bad revision: say so now, not after the rest
+        for proc, out, err, name in self.side:
+            git.check_exit(proc, err, "rev-list")
+            out.seek(0)
+            for oid, raw in git.parse_rev_list_objects(out):
+                if raw is None:
+                    continue
+                oid_s = oid.decode()
+                if name == "tags":
+                    yield oid_s, "tag", f"<tag message {git._path(raw)}>"
+                elif oid_s not in first and oid_s not in self.outside:
+                    self.outside[oid_s] = git._path(raw)
+                    yield oid_s, "blob", git._path(raw)
+
+    def places(self, blob: str) -> list[tuple[int, str, str]]:
+        """(position in the walk, commit, path) for every commit that adds ``blob``."""
+        spots = [self.first[blob], *self.again.get(blob, [])] if blob in self.first else []
+        out = []
+        for spot in spots:
+            index, entry = _unpack(spot)
+            number, header = _unpack(self.headers[index])
+            out.append((index, *self.logs[number].place(header, entry)))
+        return out
+
+    def close(self) -> None:
+        for log in self.logs:
+            log.close()
+        for proc, _, _, _ in self.side:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for fh in self.files:
+            fh.close()
+
+
+def _pack(high: int, offset: int) -> int:
+    """A number and a file offset as one int: half the memory of a tuple."""
+    return high << 40 | offset
+
+
+def _unpack(packed: int) -> tuple[int, int]:
+    return packed >> 40, packed & ((1 << 40) - 1)
+
+
+# -- scanning ------------------------------------------------------------------------------
+
+def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool, jobs: int) -> _Scanned:
     from scanner.engine import pool
 
-    listed = [0]
-    chunks = ((str(repo), chunk) for chunk in git.object_chunks(repo, max_size, listed=listed))
-    total = git.count_objects(repo)
-    if jobs is None:
-        jobs = pool.workers() if total >= POOL_MIN_OBJECTS else 1
-    bar = _progress(total) if progress else None
+    bar = _progress(repo, walk.rev_args) if progress else None
+    tasks = _tasks(str(repo), walk, max_size)
     out = _Scanned()
     reader = git.ObjectReader(repo) if jobs <= 1 else None
     try:
-        results = (pool.imap_unordered(engine, _scan_in_worker, chunks, jobs, nice=WORKER_NICE) if reader is None
-                   else (_scan_chunk(engine, items, reader) for _, items in chunks))
+        results = (pool.imap_unordered(engine, _scan_in_worker, tasks, jobs, nice=WORKER_NICE) if reader is None
+                   else (_run(engine, task, reader) for task in tasks))
         for part in results:
             out.add(part)
-            walk.check()   # a bad revision fails the walk at once: say so before scanning on
             if bar is not None:
-                bar.update(listed[0] - bar.n)
-                bar.set_postfix_str(f"{out.bytes / 1e6:,.0f} MB", refresh=False)
+                bar.update(walk.walked - bar.n)
+                bar.set_postfix_str(f"{out.objects:,} objects, {out.bytes / 1e6:,.0f} MB", refresh=False)
     finally:
         if reader is not None:
             reader.close()
         if bar is not None:
-            bar.update(listed[0] - bar.n)
             bar.close()
     return out
+
+
+def _tasks(repo: str, walk: _Walk, max_size: int | None) -> Iterator[tuple]:
+    """The commit messages first (one task: they stream from their own git log), then blobs
+    and tags in chunks, small at first so that every worker starts at once."""
+    yield ("messages", repo, walk.rev_args)
+    chunk: list[tuple[str, str, str]] = []
+    limit = FIRST_CHUNK
+    for item in walk.objects():
+        chunk.append(item)
+        if len(chunk) >= limit:
+            yield ("objects", repo, max_size, chunk)
+            chunk, limit = [], min(limit * 2, MAX_CHUNK)
+    if chunk:
+        yield ("objects", repo, max_size, chunk)
 
 
 _readers: dict[str, git.ObjectReader] = {}   # in a worker process: its own cat-file per repository
 
 
-def _scan_in_worker(engine, task: tuple[str, list[tuple[str, str, int]]]) -> _Scanned:
-    repo, items = task
+def _scan_in_worker(engine, task: tuple) -> _Scanned:
+    repo = task[1]
     if repo not in _readers:
         _readers[repo] = git.ObjectReader(repo)
-    return _scan_chunk(engine, items, _readers[repo])
+    return _run(engine, task, _readers[repo])
 
 
-def _scan_chunk(engine, items: list[tuple[str, str, int]], reader: git.ObjectReader) -> _Scanned:
-    out = _Scanned(objects=len(items))
-    out.big = [oid for oid, kind, size in items if size < 0 and kind == "blob"]
-    for oid, kind, data in reader.read([item for item in items if item[2] >= 0]):
-        out.bytes += len(data)
-        if kind == "blob":
-            found = engine.scan(data, oid, by_path=False).findings
-            if found:
-                out.blob_hits[oid] = found
-        elif kind == "commit":
-            out.messages.extend(_commit_message(engine, oid, data))
-        else:
-            out.messages.extend(_tag_message(engine, oid, data))
+def _run(engine, task: tuple, reader: git.ObjectReader) -> _Scanned:
+    if task[0] == "messages":
+        return _scan_messages(engine, task[1], task[2])
+    return _scan_objects(engine, task[3], reader, task[2])
+
+
+def _scan_messages(engine, repo: str, rev_args: list[str]) -> _Scanned:
+    out = _Scanned()
+    batch: list[git.CommitMessage] = []
+
+    def judge() -> None:
+        for i, found in engine.scan_many([m.message for m in batch], COMMIT_MESSAGE).items():
+            m = batch[i]
+            out.messages.extend(_Hit(f, {"commit": m.oid, "author": m.author, "date": m.date,
+                                         "path": COMMIT_MESSAGE, "line": f.line}, (m.timestamp, 0))
+                                for f in found)
+        batch.clear()
+
+    for message in git.commit_messages(rev_args, repo):
+        out.objects += 1
+        out.bytes += len(message.message)
+        batch.append(message)
+        if len(batch) >= 4096:
+            judge()
+    judge()
     return out
 
 
-def _progress(total: int):
+def _scan_objects(engine, items: list[tuple[str, str, str]], reader: git.ObjectReader,
+                  max_size: int | None) -> _Scanned:
+    out = _Scanned(objects=len(items))
+    for (oid, kind, label), (_, got, size, data) in zip(items, reader.read([i[0] for i in items], max_size)):
+        if got == "missing":
+            out.skipped.append((_where(label, oid), "object missing from the repository (a partial clone?)"))
+            continue
+        if data is None:
+            out.skipped.append((_where(label, oid), "larger than max_file_size"))
+            continue
+        out.bytes += size
+        if kind == "tag":
+            out.messages.extend(_tag_message(engine, oid, data, label))
+        elif data.startswith(LFS_POINTER):
+            out.skipped.append((_where(label, oid), "Git LFS pointer, content not fetched"))
+        else:
+            found = engine.scan(data, label).findings
+            if found:
+                out.blob_hits[oid] = found
+    return out
+
+
+def _where(label: str, oid: str) -> str:
+    return f"{label} ({oid[:12]})"
+
+
+def _progress(repo: Path, rev_args: list[str]):
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0   # no monitor thread: worker processes are forked from this one
-    return tqdm(total=total, unit="obj", unit_scale=True, file=sys.stderr, desc="history", dynamic_ncols=True)
+    try:
+        total = int(git.run(["rev-list", "--count", *rev_args], repo).strip() or 0)
+    except (git.GitError, ValueError):
+        total = None
+    return tqdm(total=total, unit="commit", unit_scale=True, file=sys.stderr, desc="history", dynamic_ncols=True)
 
 
-def _commit_message(engine, oid: str, raw: bytes) -> list[_Hit]:
-    message = git.commit_message(raw)
-    found = engine.scan(message, COMMIT_MESSAGE, by_path=False).findings if message else []
-    if not found:
-        return []   # the common case: headers are parsed only for commits with findings
-    info = git.parse_commit(oid, raw)
-    return [_Hit(f, {"commit": oid, "author": info.author, "date": info.date, "path": COMMIT_MESSAGE,
-                     "line": f.line}, (info.timestamp, 0)) for f in found]
-
-
-def _tag_message(engine, oid: str, raw: bytes) -> list[_Hit]:
+def _tag_message(engine, oid: str, raw: bytes, label: str) -> list[_Hit]:
     message = git.tag_message(raw)
-    found = engine.scan(message, "<tag message>", by_path=False).findings if message else []
+    found = engine.scan(message, label, by_path=False).findings if message else []
     if not found:
         return []
     author, date, stamp = "", "", 0
@@ -174,192 +350,45 @@ def _tag_message(engine, oid: str, raw: bytes) -> list[_Hit]:
         if line.startswith(b"tagger "):
             author, date = git._ident(line[7:])
             stamp = git._ident_time(line[7:])
-    return [_Hit(f, {"commit": oid, "author": author, "date": date, "path": "<tag message>", "line": f.line,
-                     "tag": True}, (stamp, 0)) for f in found]
-
-
-# -- the walk: what is reachable, and where ------------------------------------------------------
-
-class _Walk:
-    """``git log --raw`` over the range, written to a file while the objects are scanned. When
-    the arguments limit the walk (``--since``, ``A..B``, ``^X``), the commits it lists no longer
-    add every blob their trees hold, so ``rev-list --objects`` says what is reachable instead."""
-
-    def __init__(self, repo: Path, rev_args: list[str], tmp: Path) -> None:
-        self.repo, self.rev_args = repo, rev_args
-        self.files: list[IO[bytes]] = []
-        self.log, self.log_err = self._file(tmp, "log"), self._file(tmp, "log.err")
-        self.log_proc = git.start_log_blobs(rev_args, self.log, self.log_err, repo)
-        self.reach_proc = None
-        if not all(a in _TIP_OPTIONS or a.startswith(_TIP_PREFIXES) or
-                   (not a.startswith(("-", "^")) and ".." not in a) for a in rev_args):
-            self.reach, self.reach_err = self._file(tmp, "reach"), self._file(tmp, "reach.err")
-            self.reach_proc = git.start_rev_list_blobs(rev_args, self.reach, self.reach_err, repo)
-
-    def _file(self, tmp: Path, name: str) -> IO[bytes]:
-        fh = open(tmp / name, "w+b")
-        self.files.append(fh)
-        return fh
-
-    def check(self) -> None:
-        if self.log_proc.poll() not in (None, 0):
-            git.check_exit(self.log_proc, self.log_err, "log")
-
-    def finish(self) -> None:
-        git.check_exit(self.log_proc, self.log_err, "log")
-        if self.reach_proc is not None:
-            git.check_exit(self.reach_proc, self.reach_err, "rev-list")
-
-    def close(self) -> None:
-        for proc in (self.log_proc, self.reach_proc):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        for fh in self.files:
-            fh.close()
-
-    def entries(self):
-        self.log.seek(0)
-        return git.parse_log_blobs(self.log)
-
-    def read(self, interest: set[str], commits: set[str]) -> "_Located":
-        """One pass over the walk: where each blob of ``interest`` is (if reachable at all), which
-        reachable blobs have a path that alone makes them a finding (.env, .git-credentials, key
-        stores), every place those blobs are added, and which of ``commits`` the walk visits."""
-        out = _Located()
-        judged: dict[bytes, bool] = {}   # raw path -> whether its name alone makes a finding
-        whole = self.reach_proc is None
-        if not whole:
-            self.reach.seek(0)
-            for oid, raw in git.parse_rev_list_objects(self.reach):
-                if raw is not None:
-                    out.see(oid.decode(), raw, interest, judged)
-        see, named, places = out.see, out.named, out.places
-        for position, entry in enumerate(self.entries()):
-            if entry.oid in commits:
-                out.commits.add(entry.oid)
-            for blob, raw in entry.blobs:
-                if whole:
-                    see(blob, raw, interest, judged)
-                if blob in interest or blob in named:
-                    places.setdefault(blob, []).append((position, entry, raw))
-        # A blob first seen under a plain name and only later under a credential file's name
-        # lost its earlier places above; those few are looked up again.
-        late = {blob for blob in out.named if blob not in interest}
-        if whole and late:
-            out.late_named = late
-        return out
-
-    def places(self, blobs: set[str]) -> dict[str, list]:
-        out: dict[str, list] = {}
-        for position, entry in enumerate(self.entries()):
-            for blob, raw in entry.blobs:
-                if blob in blobs:
-                    out.setdefault(blob, []).append((position, entry, raw))
-        return out
-
-    def tag_names(self) -> dict[str, str]:
-        """Tag object -> its name, for every annotated tag the range reaches."""
-        return {oid.decode(): git._path(name) for oid, name in
-                git.rev_list_objects(["--filter=object:type=tag", *self.rev_args], self.repo) if name}
-
-
-@dataclass
-class _Located:
-    paths: dict[str, str] = field(default_factory=dict)    # reachable blob of interest -> a path
-    named: dict[str, str] = field(default_factory=dict)    # blob -> its credential-file path
-    places: dict[str, list] = field(default_factory=dict)  # blob -> [(position, LogEntry, raw path)]
-    commits: set[str] = field(default_factory=set)
-    late_named: set[str] = field(default_factory=set)      # named blobs whose places may be partial
-
-    def see(self, blob: str, raw: bytes, interest: set[str], judged: dict[bytes, bool]) -> None:
-        """Note a reachable blob at a path."""
-        if blob in interest and blob not in self.paths:
-            self.paths[blob] = git._path(raw)
-        is_named = judged.get(raw)
-        if is_named is None:
-            from scanner.engine.credfiles import detector_for
-
-            is_named = judged[raw] = detector_for(git._path(raw)) is not None
-        if is_named and blob not in self.named:
-            self.named[blob] = git._path(raw)
+    return [_Hit(f, {"commit": oid, "author": author, "date": date, "path": label, "line": f.line},
+                 (stamp, 0)) for f in found]
 
 
 # -- from scanned objects to findings --------------------------------------------------------------
 
-def _report(repo: Path, engine, rev_args: list[str], scanned: _Scanned, walk: _Walk,
-            excludes: list[str]) -> HistoryResult:
-    result = HistoryResult()
-    commit_hits = [h for h in scanned.messages if not h.where.get("tag")]
-    located = walk.read(set(scanned.blob_hits) | set(scanned.big), {h.where["commit"] for h in commit_hits})
-    paths = {**located.named, **located.paths}
-    blob_hits = {oid: found for oid, found in scanned.blob_hits.items() if oid in located.paths}
-    _rescan_with_paths(repo, engine, blob_hits, paths, located.named)
-    redo = located.late_named & blob_hits.keys()
-    if redo:
-        located.places.update(walk.places(redo))
-    hits = [h for h in commit_hits if h.where["commit"] in located.commits]
-    hits.extend(_tag_hits([h for h in scanned.messages if h.where.get("tag")], walk))
-    hits.extend(_blob_occurrences(blob_hits, located.places, paths))
+def _report(scanned: _Scanned, walk: _Walk, excludes: list[str]) -> HistoryResult:
+    hits = list(scanned.messages)
+    hits.extend(_blob_occurrences(walk, scanned.blob_hits))
     hits = [h for h in hits if not excluded(h.where["path"], excludes)]
-    for oid in scanned.big:
-        if oid in located.paths:
-            result.skipped.append((f"{located.paths[oid]} ({oid[:12]})", "larger than max_file_size"))
+    result = HistoryResult()
+    result.skipped = sorted(set(scanned.skipped))
+    result.skipped.extend((git._path(path), "submodule (gitlink), not scanned") for path in sorted(walk.gitlinks))
     result.findings = _merge(hits)
     result.stats = {"objects": scanned.objects, "bytes": scanned.bytes, "findings": len(result.findings)}
     return result
 
 
-def _tag_hits(hits: list[_Hit], walk: _Walk) -> list[_Hit]:
-    if not hits:
-        return []
-    names = walk.tag_names()
-    out = []
-    for h in hits:
-        name = names.get(h.where["commit"])
-        if name is None:
-            continue
-        h.where["path"] = h.finding.path = f"<tag message {name}>"
-        h.where.pop("tag")
-        out.append(h)
-    return out
-
-
-def _rescan_with_paths(repo: Path, engine, blob_hits: dict[str, list[Finding]], paths: dict[str, str],
-                       named: dict[str, str]) -> None:
-    """Blobs are scanned before their paths are known. Judge again, at their path, every blob
-    that had findings (so fixes fit the place: a workflow, a .env, source code) and every blob
-    whose name alone makes it a finding."""
-    todo = set(blob_hits) | set(named)
-    if not todo:
-        return
-    with git.CatFile(repo) as cat:
-        for oid in todo:
-            obj = cat.get(oid)
-            if obj is None:
-                continue
-            found = engine.scan(obj[1], paths[oid]).findings
-            if found:
-                blob_hits[oid] = found
-            else:
-                blob_hits.pop(oid, None)
-
-
-def _blob_occurrences(blob_hits: dict[str, list[Finding]], places: dict[str, list],
-                      paths: dict[str, str]) -> list[_Hit]:
+def _blob_occurrences(walk: _Walk, blob_hits: dict[str, list[Finding]]) -> list[_Hit]:
     """Where each blob with findings appears: every commit that adds or changes a path to it."""
+    places = {blob: walk.places(blob) for blob in blob_hits}
+    commits: dict[str, git.CommitInfo] = {}
+    with git.CatFile(walk.repo) as cat:
+        for oid in {commit for found in places.values() for _, commit, _ in found}:
+            got = cat.get(oid)
+            if got is not None:
+                commits[oid] = git.parse_commit(oid, got[1])
     hits: list[_Hit] = []
     for blob, found in blob_hits.items():
-        where = places.get(blob)
-        if not where:
+        if not places[blob]:
             # Its adding commit lies outside the range (--since, a shallow boundary): it still counts.
-            hits.extend(_Hit(f, {"commit": "", "author": "", "date": "", "path": paths[blob], "line": f.line,
-                                 "blob": blob}, (sys.maxsize, 0)) for f in found)
+            hits.extend(_Hit(f, {"commit": "", "author": "", "date": "", "path": walk.outside[blob],
+                                 "line": f.line, "blob": blob}, (sys.maxsize, 0)) for f in found)
             continue
-        for position, entry, raw in where:
-            author, date, path = git._path(entry.author), entry.date.decode(), git._path(raw)
-            hits.extend(_Hit(f, {"commit": entry.oid, "author": author, "date": date, "path": path,
-                                 "line": f.line, "blob": blob}, (entry.timestamp, -position)) for f in found)
+        for position, oid, path in places[blob]:
+            info = commits.get(oid)
+            author, date, stamp = (info.author, info.date, info.timestamp) if info else ("", "", 0)
+            hits.extend(_Hit(f, {"commit": oid, "author": author, "date": date, "path": path,
+                                 "line": f.line, "blob": blob}, (stamp, -position)) for f in found)
     return hits
 
 
