@@ -217,3 +217,106 @@ def test_text_report_lists_every_place(repo, cli):
     assert "seen:   3 places" in out
     assert all(f" {name}:1" in out for name in ("a.txt", "b.txt", "c.py"))
     assert tok not in out
+
+
+def _places(doc: dict) -> list:
+    """Everything a history report says about each secret, in a comparable form."""
+    return sorted((f["fingerprint"], f["rule_id"], f.get("commit", ""), f["path"], f["line"],
+                   sorted((o["commit"], o["path"], o["line"], o["author"], o["date"]) for o in f["occurrences"]))
+                  for f in doc["findings"])
+
+
+@pytest.mark.parametrize("args", [(), ("--branches",), ("--since", "2023-11-15T03:30:00Z", "--", "--all")])
+def test_worker_processes_and_split_walks_report_the_same(repo: Path, history, args) -> None:
+    """-j 1 walks in one log and scans in this process; -j 2 and -j 3 cut the walk into runs and
+    scan in worker processes. The report must not depend on which."""
+    single = run_history(repo, "-j", "1", *args)[1]
+    assert single["findings"]
+    for jobs in ("2", "3"):
+        proc, doc = run_history(repo, "-j", jobs, *args)
+        assert proc.returncode == 1
+        assert _places(doc) == _places(single), jobs
+
+
+def test_jobs_must_be_positive(repo: Path) -> None:
+    for bad in ("0", "-1", "two"):
+        proc = leakwarden("history", "-j", bad, cwd=repo)
+        assert proc.returncode == 2 and b"positive whole number" in proc.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_blob_seen_first_under_a_plain_name_is_judged_under_its_env_name(repo: Path, jobs: str) -> None:
+    """The walk goes newest first: the copy (notes.txt) is met before the .env it was copied
+    from, and the blob is scanned there. The .env name still has its say."""
+    from conftest import commit_file
+    text = "DB_PASSWORD=Hq7rT2vK9mLp3xWz8sNd\nPORT=8080\n"  # leakwarden:allow
+    env = commit_file(repo, ".env", text, "add env")
+    commit_file(repo, "notes.txt", text, "copy it")
+    proc, doc = run_history(repo, "-j", jobs)
+    assert proc.returncode == 1
+    dotenv = [f for f in doc["findings"] if f["rule_id"] == "dotenv-file"]
+    assert len(dotenv) == 1 and dotenv[0]["commit"] == env and dotenv[0]["path"] == ".env"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_submodules_lfs_pointers_and_missing_objects_are_reported(repo: Path, jobs: str) -> None:
+    from conftest import commit_file
+    commit_file(repo, "a.txt", "hello\n", "one")
+    sub = git(repo, "rev-parse", "HEAD").stdout.decode().strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sub},vendor/lib")   # a gitlink
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 12\n"
+    commit_file(repo, "big.bin", pointer, "lfs")
+    lost = commit_file(repo, "lost.txt", f"t={make_token()}\n", "lost")
+    blob = git(repo, "rev-parse", f"{lost}:lost.txt").stdout.decode().strip()
+    objects = Path(git(repo, "rev-parse", "--git-path", "objects").stdout.decode().strip())
+    loose = (repo / objects if not objects.is_absolute() else objects) / blob[:2] / blob[2:]
+    loose.chmod(0o644)
+    loose.unlink()
+    proc, doc = run_history(repo, "-j", jobs)
+    skipped = {(s["path"], s["reason"]) for s in doc["skipped"]}
+    assert ("vendor/lib", "submodule (gitlink), not scanned") in skipped
+    assert (f"big.bin ({git(repo, 'rev-parse', 'HEAD~1:big.bin').stdout.decode()[:12]})",
+            "Git LFS pointer, content not fetched") in skipped
+    assert any(p.startswith("lost.txt (") and "missing" in r for p, r in skipped), skipped
+    assert doc["findings"] == [] and proc.returncode == 0
+
+
+def test_history_files_on_disk_hold_no_secret(repo: Path, tmp_path: Path) -> None:
+    """The walk goes to temporary files: ids and paths only. Messages, which may hold secrets,
+    come through a pipe. Run with TMPDIR pointed at a folder watched for what is written."""
+    from conftest import commit_file
+    token = make_token()
+    commit_file(repo, "a.txt", f"t={token}\n", f"add\n\ntoken {token}")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    seen: list[bytes] = []
+    import threading
+    stop = threading.Event()
+
+    def watch() -> None:   # copy whatever appears under TMPDIR while history runs
+        while not stop.is_set():
+            for folder, _, names in os.walk(tmp):   # os.walk shrugs off folders that vanish meanwhile
+                for name in names:
+                    try:
+                        seen.append(Path(folder, name).read_bytes())
+                    except OSError:
+                        pass
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        proc = leakwarden("history", "-j", "2", "--format", "json", cwd=repo, env={"TMPDIR": str(tmp)})
+    finally:
+        stop.set()
+        watcher.join()
+    found = json.loads(proc.stdout)["findings"]
+    assert proc.returncode == 1 and len(found) == 1
+    assert sorted(o["path"] for o in found[0]["occurrences"]) == ["<commit message>", "a.txt"]
+    assert any(b"a.txt" in data for data in seen)                   # the watcher did see the walk
+    assert not any(token.encode() in data for data in seen)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_bad_revision_is_a_clear_error(repo: Path, history, jobs: str) -> None:
+    proc = leakwarden("history", "-j", jobs, "no-such-ref", cwd=repo)
+    assert proc.returncode == 2
+    assert b"bad revision 'no-such-ref'" in proc.stderr and b"Traceback" not in proc.stderr
