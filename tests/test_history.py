@@ -320,3 +320,19 @@ def test_bad_revision_is_a_clear_error(repo: Path, history, jobs: str) -> None:
     proc = leakwarden("history", "-j", jobs, "no-such-ref", cwd=repo)
     assert proc.returncode == 2
     assert b"bad revision 'no-such-ref'" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_engine_travels_to_spawned_workers() -> None:
+    """Where fork is missing (Windows, macOS by default) workers get the engine pickled: it must
+    come back whole, its hyperscan database reloaded from the cache."""
+    import pickle
+
+    from scanner.config import Config
+    from scanner.engine.factory import build_engine
+    from scanner.sources import history
+
+    engine = pickle.loads(pickle.dumps(build_engine(Config(min_confidence="high"))))
+    found = engine.scan(f"t = '{make_token()}'\n".encode(), "a.py").findings
+    assert [f.rule_id for f in found] == ["github-pat-classic"] and engine.min_rank == build_engine(
+        Config(min_confidence="high")).min_rank
+    assert pickle.loads(pickle.dumps(history._scan_in_worker)) is history._scan_in_worker

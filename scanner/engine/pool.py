@@ -49,17 +49,15 @@ def map_files(build: Callable[[], object], handle: Callable, targets: list[tuple
             yield from results
 
 
-def _adopt(engine: object, handle: Callable, nice: int) -> None:
+def _adopt(engine: object, handle: Callable) -> None:
     _worker["engine"], _worker["handle"] = engine, handle
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)
 
 
 def _run_one(task: object) -> object:
     return _worker["handle"](_worker["engine"], task)
 
 
-def imap_unordered(engine: object, handle: Callable, tasks: Iterable, jobs: int, nice: int = 0) -> Iterator:
+def imap_unordered(engine: object, handle: Callable, tasks: Iterable, jobs: int) -> Iterator:
     """``handle(engine, task)`` for every task on ``jobs`` worker processes, yielded as each
     finishes. Tasks are taken from the iterable only a few per worker ahead, so a long
     stream is never held in memory. With fork the workers share the caller's engine as it
@@ -69,7 +67,7 @@ def imap_unordered(engine: object, handle: Callable, tasks: Iterable, jobs: int,
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                               initializer=_adopt, initargs=(engine, handle, nice))
+                               initializer=_adopt, initargs=(engine, handle))
     try:
         pending: set = set()
         for task in tasks:

@@ -33,9 +33,6 @@ from scanner.sources.files import excluded
 
 COMMIT_MESSAGE = "<commit message>"
 POOL_MIN_OBJECTS = 20_000   # below this a pool starts up slower than one process finishes
-# The walk is one process feeding many: a slightly lower priority for the workers keeps it
-# ahead of them instead of it finishing last.
-WORKER_NICE = 5
 FIRST_CHUNK, MAX_CHUNK = 64, 4096   # objects per task: small first, so that workers start at once
 
 # rev-list arguments that only choose tips: with those alone every reachable blob is added by
@@ -235,7 +232,7 @@ def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool,
     out = _Scanned()
     reader = git.ObjectReader(repo) if jobs <= 1 else None
     try:
-        results = (pool.imap_unordered(engine, _scan_in_worker, tasks, jobs, nice=WORKER_NICE) if reader is None
+        results = (pool.imap_unordered(engine, _scan_in_worker, tasks, jobs) if reader is None
                    else (_run(engine, task, reader) for task in tasks))
         for part in results:
             out.add(part)
