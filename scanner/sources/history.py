@@ -106,7 +106,8 @@ class _Walk:
         # Annotated tags, and for a limited walk the blobs its commits hold but did not add:
         # listed by rev-list beside the walk, read when it ends.
         self.side: list[tuple[Any, IO[bytes], IO[bytes], str]] = []
-        self._side("tags", ["--filter=object:type=tag", "--filter-provided-objects", *rev_args])
+        # Annotated tags hang only off refs (or off other tags), so the tips alone name them all.
+        self._side("tags", ["--no-walk", "--filter=object:type=tag", "--filter-provided-objects", *rev_args])
         limited = not all(a in _TIP_OPTIONS or a.startswith(_TIP_PREFIXES) or
                           (not a.startswith(("-", "^")) and ".." not in a) for a in rev_args)
         if limited:
