@@ -269,8 +269,19 @@ _readers: dict[str, git.ObjectReader] = {}   # in a worker process: its own cat-
 def _scan_in_worker(engine, task: tuple) -> _Scanned:
     repo = task[1]
     if repo not in _readers:
+        if not _readers:
+            # Close them as the worker exits, so that git is waited for, not left to init.
+            from multiprocessing.util import Finalize
+
+            Finalize(None, _close_readers, exitpriority=10)
         _readers[repo] = git.ObjectReader(repo)
     return _run(engine, task, _readers[repo])
+
+
+def _close_readers() -> None:
+    for reader in _readers.values():
+        reader.close()
+    _readers.clear()
 
 
 def _run(engine, task: tuple, reader: git.ObjectReader) -> _Scanned:
