@@ -18,12 +18,23 @@ class GitError(Exception):
     pass
 
 
+def _failure(what: str, stderr: bytes, returncode: int) -> GitError:
+    """The error for a failed git command: git's own last line of stderr, or its exit code."""
+    msg = stderr.decode("utf-8", "replace").strip().splitlines()
+    return GitError(f"git {what} failed: {msg[-1] if msg else 'exit ' + str(returncode)}")
+
+
+def _failure_in(what: str, err: IO[bytes], returncode: int) -> GitError:
+    """``_failure`` for a command whose stderr went to the file ``err``."""
+    err.seek(0)
+    return _failure(what, err.read(), returncode)
+
+
 def run(args: list[str], cwd: str | Path | None = None, *, check: bool = True, input: bytes | None = None) -> bytes:
     proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE)
     if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise _failure(args[0], proc.stderr, proc.returncode)
     return proc.stdout
 
 
@@ -32,8 +43,7 @@ def run_to(args: list[str], out: IO[bytes], cwd: str | Path | None = None) -> No
     is left at its start."""
     proc = subprocess.run(["git", *args], cwd=cwd, stdout=out, stderr=subprocess.PIPE)
     if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise _failure(args[0], proc.stderr, proc.returncode)
     out.seek(0)
 
 
@@ -80,10 +90,7 @@ def rev_list(args: list[str], cwd: str | Path | None = None) -> Iterator[str]:
     assert proc.stdout is not None
     for line in proc.stdout:
         yield line.decode().strip()
-    err = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
-        msg = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git rev-list failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    _finish(proc, "rev-list")
 
 
 class CatFile:
@@ -283,8 +290,7 @@ _LOW_MEMORY = ["-c", "core.deltaBaseCacheLimit=16m", "-c", "core.packedGitWindow
 def _finish(proc: subprocess.Popen, what: str) -> None:
     err = proc.stderr.read() if proc.stderr else b""
     if proc.wait() != 0:
-        msg = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {what} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise _failure(what, err, proc.returncode)
 
 
 def start_rev_list_objects(args: list[str], out: IO[bytes], err: IO[bytes],
@@ -521,9 +527,7 @@ class LogStream:
     def finish(self) -> None:
         """Raise GitError with git's last line of stderr if the walk failed."""
         if self.proc.wait() != 0:
-            self.err.seek(0)
-            msg = self.err.read().decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git log failed: {msg[-1] if msg else 'exit ' + str(self.proc.returncode)}")
+            raise _failure_in("log", self.err, self.proc.returncode)
 
     def place(self, commit_offset: int, entry_offset: int) -> tuple[str, str]:
         """(commit, path) of an entry, read back from the file by the offsets ``commits`` gave."""
@@ -567,9 +571,7 @@ def check_exit(proc: subprocess.Popen, err: IO[bytes], what: str) -> None:
     """Raise GitError with git's last line of stderr if ``proc`` (started with ``err`` as its
     stderr file) failed."""
     if proc.wait() != 0:
-        err.seek(0)
-        msg = err.read().decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {what} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise _failure_in(what, err, proc.returncode)
 
 
 # --- Server side (pre-receive): what a push brings that the repository does not have yet ---------
@@ -586,8 +588,7 @@ def config_section(section: str, cwd: str | Path | None = None) -> list[tuple[st
     if proc.returncode == 1:  # nothing set
         return []
     if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git config failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise _failure("config", proc.stderr, proc.returncode)
     out: list[tuple[str, str | None]] = []
     for item in proc.stdout.split(b"\0"):
         if not item:
@@ -648,9 +649,7 @@ def new_commit_changes(tips: list[str], cwd: str | Path | None = None
             dt_rc, rl_rc = dt.wait(), rl.wait()
         for name, rc, err in (("rev-list", rl_rc, rl_err), ("diff-tree", dt_rc, dt_err)):
             if rc != 0:
-                err.seek(0)
-                msg = err.read().decode("utf-8", "replace").strip().splitlines()
-                raise GitError(f"git {name} failed: {msg[-1] if msg else 'exit ' + str(rc)}")
+                raise _failure_in(name, err, rc)
 
 
 def tree_blobs(tree: str, cwd: str | Path | None = None) -> list[tuple[str, str]]:
