@@ -93,6 +93,20 @@ def rev_list(args: list[str], cwd: str | Path | None = None) -> Iterator[str]:
     _finish(proc, "rev-list")
 
 
+def _read_object(stream: IO[bytes], size: int, max_size: int | None) -> bytes | None:
+    """An object's content from a ``cat-file --batch`` stream, or None (after draining it in
+    pieces) if it is over ``max_size``."""
+    if max_size is None or size <= max_size:
+        return stream.read(size)
+    left = size
+    while left > 0:
+        got = len(stream.read(min(left, 1 << 20)))
+        if not got:
+            break
+        left -= got
+    return None
+
+
 class CatFile:
     """A persistent ``git cat-file --batch`` process: one pipe for any number of objects."""
 
@@ -102,6 +116,12 @@ class CatFile:
 
     def get(self, oid: str) -> tuple[str, bytes] | None:
         """(type, content), or None when the object is missing."""
+        got = self.get_within(oid, None)
+        return None if got is None else (got[0], got[2] or b"")
+
+    def get_within(self, oid: str, max_size: int | None) -> tuple[str, int, bytes | None] | None:
+        """(type, size, content), or None when the object is missing. Content is None for an
+        object over ``max_size``: it is drained a piece at a time, never held whole."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(oid.encode() + b"\n")
         self.proc.stdin.flush()
@@ -112,11 +132,11 @@ class CatFile:
         if len(parts) != 3:  # "<oid> missing" / "<oid> ambiguous"
             return None
         size = int(parts[2])
-        data = self.proc.stdout.read(size)
-        if len(data) != size:  # cat-file died mid-object: a corrupt object, not a short file
+        data = _read_object(self.proc.stdout, size, max_size)
+        if data is not None and len(data) != size:  # cat-file died mid-object: a corrupt object
             raise GitError(f"git cat-file stopped while reading {oid}")
         self.proc.stdout.read(1)  # the LF after the content
-        return parts[1].decode(), data
+        return parts[1].decode(), size, data
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -356,18 +376,9 @@ class ObjectReader:
                     yield oid, "missing", 0, None
                     continue
                 kind, size = parts[1].decode(), int(parts[2])
-                if max_size is not None and size > max_size:
-                    left = size
-                    while left > 0:
-                        got = len(read(min(left, 1 << 20)))
-                        if not got:
-                            break
-                        left -= got
-                    data = None
-                else:
-                    data = read(size)
-                    if len(data) != size:
-                        raise GitError(f"git cat-file: object {oid} was cut short{self._why()}")
+                data = _read_object(self.proc.stdout, size, max_size)
+                if data is not None and len(data) != size:
+                    raise GitError(f"git cat-file: object {oid} was cut short{self._why()}")
                 read(1)  # the LF after the content
                 yield oid, kind, size, data
         finally:

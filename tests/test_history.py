@@ -336,3 +336,16 @@ def test_engine_travels_to_spawned_workers() -> None:
     assert [f.rule_id for f in found] == ["github-pat-classic"] and engine.min_rank == build_engine(
         Config(min_confidence="high")).min_rank
     assert pickle.loads(pickle.dumps(history._scan_in_worker)) is history._scan_in_worker
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_blob_over_max_file_size_is_skipped_and_said(repo: Path, jobs: str) -> None:
+    from conftest import commit_file
+    (repo / ".leakwarden.toml").write_text('max_file_size = "1KB"\n')
+    content = "a" * 5000 + f"\nt={make_token()}\n"
+    tip = commit_file(repo, "big.txt", content, "big")
+    blob = git(repo, "rev-parse", f"{tip}:big.txt").stdout.decode().strip()
+    proc, doc = run_history(repo, "-j", jobs)
+    assert proc.returncode == 0 and doc["findings"] == []
+    assert {(s["path"], s["reason"]) for s in doc["skipped"]} == {
+        (f"big.txt ({blob[:12]})", f"larger than max_file_size ({len(content)} bytes)")}

@@ -586,3 +586,15 @@ def test_ref_naming_a_blob_or_tree_directly(server: Path, client: Path) -> None:
     res = push(client, "origin", f"{tree}:refs/tags/raw-tree")
     assert res.returncode != 0
     assert "path:   inside.txt:1" in res.out
+
+
+def test_blob_over_max_file_size_is_not_scanned_and_said(server: Path, client: Path, tmp_path: Path) -> None:
+    conf = tmp_path / "server.toml"
+    conf.write_text('max_file_size = "1KB"\n')
+    set_config(server, config=str(conf), verbose="true")
+    content = "a" * 5000 + f"\nt={make_token()}\n"
+    head = commit_file(client, "big.txt", content, "big")
+    res = push(client, "origin", "HEAD:main")
+    assert res.returncode == 0, res.out
+    assert server_ref(server) == head
+    assert f"big.txt: larger than max_file_size ({len(content)} bytes)" in res.out, res.out

@@ -211,3 +211,14 @@ def test_default_baseline_found_in_the_repo_given_with_repo(repo, tmp_path):
     assert leakwarden("baseline", "create", "--baseline", str(repo / ".leakwarden-baseline.json"),
                       str(repo / "a.txt"), cwd=tmp_path).returncode == 0
     assert leakwarden("staged", "--repo", str(repo), cwd=tmp_path).returncode == 0
+
+
+def test_blob_over_max_file_size_is_skipped_and_said(repo: Path) -> None:
+    (repo / ".leakwarden.toml").write_text('max_file_size = "1KB"\n')
+    content = "a" * 5000 + f"\nt={make_token()}\n"
+    stage(repo, "big.txt", content)
+    proc = leakwarden("staged", "--format", "json", cwd=repo)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 0 and doc["findings"] == []
+    assert [(s["path"], s["reason"]) for s in doc["skipped"]] == [
+        ("big.txt", f"larger than max_file_size ({len(content)} bytes)")]

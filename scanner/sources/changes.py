@@ -66,13 +66,13 @@ def scan_targets(items: list[Target], engine, cat: git.CatFile, cwd, *, excludes
     for target in items:
         if excluded(target.path, excludes):
             continue
-        got = cat.get(target.new_oid)
+        got = cat.get_within(target.new_oid, max_size)
         if got is None:
             outcome.skipped.append((target.path, "object missing (shallow or partial clone)"))
             continue
-        data = got[1]
-        if len(data) > max_size:
-            outcome.skipped.append((target.path, f"larger than max_file_size ({len(data)} bytes)"))
+        _, size, data = got
+        if data is None:
+            outcome.skipped.append((target.path, f"larger than max_file_size ({size} bytes)"))
             continue
         if data.startswith(LFS_POINTER):
             outcome.skipped.append((target.path, "Git LFS pointer, content not fetched"))

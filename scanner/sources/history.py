@@ -320,7 +320,7 @@ def _scan_objects(engine, items: list[tuple[str, str, str]], reader: git.ObjectR
             out.skipped.append((_where(label, oid), "object missing from the repository (a partial clone?)"))
             continue
         if data is None:
-            out.skipped.append((_where(label, oid), "larger than max_file_size"))
+            out.skipped.append((_where(label, oid), f"larger than max_file_size ({size} bytes)"))
             continue
         out.bytes += size
         if kind == "tag":

@@ -66,8 +66,13 @@ class _Reader:
         self.cat = git.CatFile()
 
     def get(self, oid: str) -> tuple[str, bytes]:
+        kind, _, data = self.get_within(oid, None)
+        return kind, data or b""
+
+    def get_within(self, oid: str, max_size: int | None) -> tuple[str, int, bytes | None]:
+        """(type, size, content); content is None for an object over ``max_size``, never read whole."""
         try:
-            obj = self.cat.get(oid)
+            obj = self.cat.get_within(oid, max_size)
         except (git.GitError, OSError):
             raise git.GitError(f"cannot read object {oid}: {self._stderr() or 'git cat-file stopped'}") from None
         if obj is None:
@@ -120,10 +125,10 @@ def scan(updates: list[RefUpdate], engine, *, check_time: Callable[[], None], ma
                 result.skipped.append((path, "excluded by the server configuration"))
                 return
             check_time()
-            _, data = reader.get(oid)
+            _, size, data = reader.get_within(oid, max_size)
             result.blobs += 1
-            if len(data) > max_size:
-                result.skipped.append((path, f"larger than max_file_size ({len(data)} bytes)"))
+            if data is None:
+                result.skipped.append((path, f"larger than max_file_size ({size} bytes)"))
                 return
             scanned = engine.scan(data, path)
             for f in scanned.findings:
