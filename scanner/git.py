@@ -617,8 +617,9 @@ def new_object_ids(tips: list[str], cwd: str | Path | None = None) -> set[str]:
 
 
 def new_commit_changes(tips: list[str], cwd: str | Path | None = None
-                       ) -> Iterator[tuple[str, list[tuple[str, str]]]]:
-    """New commits, oldest first, each with the (blob id, path) pairs it adds or modifies.
+                       ) -> Iterator[tuple[str, list[tuple[str, str]], list[str]]]:
+    """New commits, oldest first, each with the (blob id, path) pairs it adds or modifies and
+    the paths of the submodules (gitlinks: commits of another repository) it adds or moves.
 
     ``rev-list`` feeds ``diff-tree --stdin`` directly (one pipe, nothing held in memory); root
     commits are diffed against the empty tree and merges against each parent, so content a
@@ -636,7 +637,7 @@ def new_commit_changes(tips: list[str], cwd: str | Path | None = None
                                "--no-renames"], cwd=cwd, stdin=rl.stdout, stdout=subprocess.PIPE, stderr=dt_err)
         assert rl.stdout is not None and dt.stdout is not None
         rl.stdout.close()  # diff-tree owns it now; rev-list gets SIGPIPE if diff-tree dies
-        commit, blobs = "", []
+        commit, blobs, gitlinks = "", [], []
         tokens = _nul_tokens(dt.stdout)
         try:
             for token in tokens:
@@ -644,17 +645,20 @@ def new_commit_changes(tips: list[str], cwd: str | Path | None = None
                     path = next(tokens, b"")
                     fields = token[1:].split(b" ")
                     new_mode, new_oid, status = fields[1], fields[3].decode(), fields[4][:1]
-                    # Deleted paths have nothing to scan; gitlinks are commits of another repository.
-                    if status != b"D" and new_mode != b"160000" and not is_zero(new_oid):
-                        blobs.append((new_oid, path.decode("utf-8", "surrogateescape")))
+                    if status == b"D" or is_zero(new_oid):
+                        continue   # deleted: nothing to scan
+                    if new_mode == GITLINK_MODE.encode():
+                        gitlinks.append(_path(path))
+                    else:
+                        blobs.append((new_oid, _path(path)))
                     continue
                 header = token.decode().strip()
                 if header != commit:
                     if commit:
-                        yield commit, blobs
-                    commit, blobs = header, []
+                        yield commit, blobs, gitlinks
+                    commit, blobs, gitlinks = header, [], []
             if commit:
-                yield commit, blobs
+                yield commit, blobs, gitlinks
         finally:
             dt.stdout.close()
             dt_rc, rl_rc = dt.wait(), rl.wait()

@@ -598,3 +598,15 @@ def test_blob_over_max_file_size_is_not_scanned_and_said(server: Path, client: P
     assert res.returncode == 0, res.out
     assert server_ref(server) == head
     assert f"big.txt: larger than max_file_size ({len(content)} bytes)" in res.out, res.out
+
+
+def test_submodules_and_lfs_pointers_are_reported_not_scanned(server: Path, client: Path) -> None:
+    set_config(server, verbose="true")
+    sub = commit_file(client, "a.txt", "hello\n", "one")
+    git(client, "update-index", "--add", "--cacheinfo", f"160000,{sub},vendor/lib")
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 12\n"
+    commit_file(client, "big.bin", pointer, "lfs and a submodule")
+    res = push(client, "origin", "HEAD:main")
+    assert res.returncode == 0, res.out
+    assert "vendor/lib: submodule (gitlink), not scanned" in res.out, res.out
+    assert "big.bin: Git LFS pointer, content not fetched" in res.out

@@ -15,6 +15,7 @@ from typing import Callable
 from scanner import git
 from scanner.errors import UsageError
 from scanner.finding import Finding
+from scanner.sources.changes import LFS_POINTER
 from scanner.sources.files import excluded
 
 _OID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -130,6 +131,9 @@ def scan(updates: list[RefUpdate], engine, *, check_time: Callable[[], None], ma
             if data is None:
                 result.skipped.append((path, f"larger than max_file_size ({size} bytes)"))
                 return
+            if data.startswith(LFS_POINTER):
+                result.skipped.append((path, "Git LFS pointer, content not fetched"))
+                return
             scanned = engine.scan(data, path)
             for f in scanned.findings:
                 f.commit, f.blob = commit, oid
@@ -140,7 +144,7 @@ def scan(updates: list[RefUpdate], engine, *, check_time: Callable[[], None], ma
                 f.commit = oid
                 result.findings.append(f)
 
-        for commit, blobs in git.new_commit_changes(tips):
+        for commit, blobs, gitlinks in git.new_commit_changes(tips):
             check_time()
             _, raw = reader.get(commit)
             result.commits.append(commit)
@@ -149,6 +153,9 @@ def scan(updates: list[RefUpdate], engine, *, check_time: Callable[[], None], ma
             scan_message(commit, raw, COMMIT_MESSAGE)
             for blob, path in blobs:
                 scan_blob(blob, path, commit)
+            for path in gitlinks:
+                if (path, "submodule (gitlink), not scanned") not in result.skipped:
+                    result.skipped.append((path, "submodule (gitlink), not scanned"))
 
         # Annotated tags, and refs that name a blob or tree directly: not reached through commits.
         peeled: set[str] = set()
