@@ -46,6 +46,7 @@ class Engine:
     def __init__(self, rules: list[Rule], *, min_confidence: str = "medium",
                  allow: AllowPolicy | None = None, scan_binary: bool = False) -> None:
         self.rules = rules
+        self.min_confidence = min_confidence
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
         self.allow = allow or AllowPolicy()
         self.scan_binary = scan_binary
@@ -54,8 +55,7 @@ class Engine:
     def __reduce__(self):
         # For worker processes started without fork: a hyperscan database does not pickle, but
         # the prefilter reloads it from the on-disk cache in about a millisecond.
-        confidence = next(name for name, rank in CONFIDENCE_ORDER.items() if rank == self.min_rank)
-        return _rebuild, (self.rules, confidence, self.allow, self.scan_binary)
+        return _rebuild, (self.rules, self.min_confidence, self.allow, self.scan_binary)
 
     # -- public -------------------------------------------------------------------------
     def scan(self, raw: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> ScanResult:
@@ -80,17 +80,17 @@ class Engine:
         return out
 
     def scan_text(self, data: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> list[Finding]:
-        by_path = self._by_path(data, path, first_line) if by_path else []
+        named = self._by_path(data, path, first_line) if by_path else []
         candidates = self._candidates(data, decode_depth=1)
         if not candidates:
-            return by_path
+            return named
         index = LineIndex(data, first_line)
         findings = []
         for cand in _resolve_overlaps(candidates):
             finding = self._judge(cand, data, index, path)
             if finding is not None:
                 findings.append(finding)
-        return credfiles.merge(by_path, findings)
+        return credfiles.merge(named, findings)
 
     def _by_path(self, data: bytes, path: str, first_line: int) -> list[Finding]:
         return credfiles.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
