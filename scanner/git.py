@@ -30,21 +30,18 @@ def _failure_in(what: str, err: IO[bytes], returncode: int) -> GitError:
     return _failure(what, err.read(), returncode)
 
 
-def run(args: list[str], cwd: str | Path | None = None, *, check: bool = True, input: bytes | None = None) -> bytes:
-    proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=subprocess.PIPE,
+def run(args: list[str], cwd: str | Path | None = None, *, check: bool = True, input: bytes | None = None,
+        out: IO[bytes] | None = None) -> bytes:
+    """git's output; or, with ``out``, nothing: the output goes straight to that file (no copy
+    in memory), which is left at its start."""
+    proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=out or subprocess.PIPE,
                           stderr=subprocess.PIPE)
     if check and proc.returncode != 0:
         raise _failure(args[0], proc.stderr, proc.returncode)
+    if out is not None:
+        out.seek(0)
+        return b""
     return proc.stdout
-
-
-def run_to(args: list[str], out: IO[bytes], cwd: str | Path | None = None) -> None:
-    """Like ``run``, with the output written straight to a file (no copy in memory); the file
-    is left at its start."""
-    proc = subprocess.run(["git", *args], cwd=cwd, stdout=out, stderr=subprocess.PIPE)
-    if proc.returncode != 0:
-        raise _failure(args[0], proc.stderr, proc.returncode)
-    out.seek(0)
 
 
 def toplevel(path: str | Path) -> Path | None:

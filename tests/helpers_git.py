@@ -8,6 +8,11 @@ from pathlib import Path
 from conftest import git, leakwarden, rand_text
 
 
+# What git-lfs commits in place of a file's content.
+LFS_POINTER_FILE = ("version https://git-lfs.github.com/spec/v1\n"
+                    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
+
+
 def stage(repo: Path, name: str, content: str | bytes) -> None:
     path = repo / name
     path.parent.mkdir(parents=True, exist_ok=True)

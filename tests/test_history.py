@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, leakwarden, make_key, make_token
-from helpers_git import commit, head, stage
+from helpers_git import LFS_POINTER_FILE, commit, head, stage
 
 
 def at(repo: Path, when: int) -> dict:
@@ -264,8 +264,7 @@ def test_submodules_lfs_pointers_and_missing_objects_are_reported(repo: Path, jo
     commit_file(repo, "a.txt", "hello\n", "one")
     sub = git(repo, "rev-parse", "HEAD").stdout.decode().strip()
     git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sub},vendor/lib")   # a gitlink
-    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 12\n"
-    commit_file(repo, "big.bin", pointer, "lfs")
+    commit_file(repo, "big.bin", LFS_POINTER_FILE, "lfs")
     lost = commit_file(repo, "lost.txt", f"t={make_token()}\n", "lost")
     blob = git(repo, "rev-parse", f"{lost}:lost.txt").stdout.decode().strip()
     objects = Path(git(repo, "rev-parse", "--git-path", "objects").stdout.decode().strip())

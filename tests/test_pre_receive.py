@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, commit_file, git, leakwarden, make_key, make_token
+from helpers_git import LFS_POINTER_FILE
 from scanner.finding import fingerprint
 
 HOOK_ENV = {"PYTHONPATH": str(ROOT)}
@@ -604,8 +605,7 @@ def test_submodules_and_lfs_pointers_are_reported_not_scanned(server: Path, clie
     set_config(server, verbose="true")
     sub = commit_file(client, "a.txt", "hello\n", "one")
     git(client, "update-index", "--add", "--cacheinfo", f"160000,{sub},vendor/lib")
-    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 12\n"
-    commit_file(client, "big.bin", pointer, "lfs and a submodule")
+    commit_file(client, "big.bin", LFS_POINTER_FILE, "lfs and a submodule")
     res = push(client, "origin", "HEAD:main")
     assert res.returncode == 0, res.out
     assert "vendor/lib: submodule (gitlink), not scanned" in res.out, res.out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, commit_file, git, leakwarden, make_key, make_token
-from helpers_git import commit, legacy_hex_token, stage, staged_json
+from helpers_git import LFS_POINTER_FILE, commit, legacy_hex_token, stage, staged_json
 
 
 def test_staged_token_blocks_and_is_not_revealed(repo: Path) -> None:
@@ -129,9 +129,7 @@ def test_submodule_gitlink_is_reported_not_scanned(repo: Path) -> None:
 
 
 def test_lfs_pointer_is_reported_not_fetched(repo: Path) -> None:
-    pointer = ("version https://git-lfs.github.com/spec/v1\n"
-               "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
-    stage(repo, "big.psd", pointer)
+    stage(repo, "big.psd", LFS_POINTER_FILE)
     rc, doc, _ = staged_json(repo)
     assert rc == 0
     assert {"path": "big.psd", "reason": "Git LFS pointer, content not fetched"} in doc["skipped"]

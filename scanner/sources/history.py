@@ -126,7 +126,7 @@ class _Walk:
         if streams <= 1:
             return [git.LogStream(self.rev_args, self._file("log"), self._file("log.err"), self.repo)], [0]
         listed = self._file("commits")
-        git.run_to(["rev-list", "--topo-order", *self.rev_args, "--"], listed, self.repo)
+        git.run(["rev-list", "--topo-order", *self.rev_args, "--"], self.repo, out=listed)
         line = len(listed.readline())   # every line is an id and a newline: one length
         count = listed.seek(0, 2) // line if line else 0
         size = -(-count // streams) or 1
