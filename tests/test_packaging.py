@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
@@ -23,9 +24,17 @@ def test_wheel_ships_rule_packs_and_runs(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     packs = sorted(p.name for p in (ROOT / "patterns").glob("*.toml"))
     assert sorted(Path(n).name for n in names if n.startswith("scanner/patterns/") and n.endswith(".toml")) == packs
-    # Install it beside the already-installed dependencies, away from this checkout.
+    # Install it into a venv of its own that sees this interpreter's installed dependencies,
+    # away from this checkout. --system-site-packages would not do: inside a venv it exposes
+    # the *base* interpreter's packages, which on a fresh machine have no hyperscan. A .pth
+    # line adds the dependency directories as plain paths (their own .pth files, such as this
+    # checkout's editable install, are not processed), after the venv's own site-packages.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    venv_site = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip()
+    deps = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
+    (Path(venv_site) / "leakwarden-test-deps.pth").write_text("\n".join(deps) + "\n")
     subprocess.run([venv / "bin" / "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True)
     result = subprocess.run([venv / "bin" / "leakwarden", "rules", "check"], cwd=tmp_path, capture_output=True)
     assert result.returncode == 0, result.stdout + result.stderr
