@@ -78,9 +78,15 @@ def token():
     return make_token
 
 
+def stdin_of(input: bytes | None) -> dict:
+    """An explicit stdin for a child: the given bytes, else /dev/null. An inherited stdin could
+    be a hook's ref-update stream, which no child may consume."""
+    return {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
+
+
 def git(cwd: Path, *args: str, check: bool = True, env: dict | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=cwd, check=check, capture_output=True,
-                          env={**os.environ, **(env or {})}, input=input)
+                          env={**os.environ, **(env or {})}, **stdin_of(input))
 
 
 def commit_file(repo: Path, name: str, content: str | bytes, message: str = "change") -> str:
@@ -103,10 +109,21 @@ def repo(tmp_path: Path) -> Path:
 def leakwarden(*args: str, cwd: Path | None = None, input: bytes | None = None,
                env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real CLI of this checkout in a child process."""
-    return subprocess.run([sys.executable, "-m", "scanner", *args], cwd=cwd, input=input, capture_output=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run([sys.executable, "-m", "scanner", *args], cwd=cwd, capture_output=True, check=False,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, **stdin_of(input))
 
 
 @pytest.fixture
 def cli():
     return leakwarden
+
+
+@pytest.fixture
+def fake_github():
+    """A running fake GitHub API on 127.0.0.1; the test fails if any request broke GitHub's rules."""
+    from fake_github import FakeGitHub
+
+    server = FakeGitHub()
+    yield server
+    server.close()
+    assert server.problems == []

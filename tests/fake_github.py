@@ -203,19 +203,3 @@ class FakeGitHub:
 # Every network test talks to 127.0.0.1 directly, whatever proxy the environment names.
 NO_PROXY_ENV = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
-
-def _fixture():
-    import pytest
-
-    @pytest.fixture
-    def fake_github():
-        """A running fake API; the test fails if any request broke GitHub's rules."""
-        server = FakeGitHub()
-        yield server
-        server.close()
-        assert server.problems == []
-
-    return fake_github
-
-
-fake_github = _fixture()

@@ -258,7 +258,8 @@ def test_import_real_gitleaks_report(repo: Path):
     git(repo, "commit", "-q", "-m", "remove the token")
     report = repo.parent / "gitleaks.json"
     run = subprocess.run(["gitleaks", "git", "--redact", "--no-banner", "--report-format", "json",
-                          "--report-path", str(report), "."], cwd=repo, capture_output=True)
+                          "--report-path", str(report), "."], cwd=repo, capture_output=True, check=False,
+                         stdin=subprocess.DEVNULL)
     assert run.returncode == 1, run.stderr    # gitleaks found leaks
     assert tok not in report.read_text()
     proc = leakwarden("baseline", "import", str(report), cwd=repo)

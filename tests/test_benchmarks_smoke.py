@@ -15,7 +15,8 @@ def test_startup_benchmark_runs(tmp_path: Path) -> None:
     env = {**os.environ, "LEAKWARDEN_BENCH_CACHE": str(tmp_path / "bench-cache")}
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", "startup",
                            "--repeat", "1",
-                           "--json", str(out)], cwd=tmp_path, env=env, capture_output=True, text=True)
+                           "--json", str(out)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          check=False, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert "| startup |" in proc.stdout
     rows = json.loads(out.read_text())["results"]["startup"]["rows"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import commit_file, git, leakwarden, make_token
-from helpers_git import bare_remote, commit, head, stage
+from helpers_git import bare_remote, commit, stage
 
 
 def install(repo: Path, *args: str):

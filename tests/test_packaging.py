@@ -36,8 +36,9 @@ def test_wheel_ships_rule_packs_and_runs(tmp_path):
     deps = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
     (Path(venv_site) / "leakwarden-test-deps.pth").write_text("\n".join(deps) + "\n")
     subprocess.run([venv / "bin" / "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True)
-    result = subprocess.run([venv / "bin" / "leakwarden", "rules", "check"], cwd=tmp_path, capture_output=True)
+    result = subprocess.run([venv / "bin" / "leakwarden", "rules", "check"], cwd=tmp_path, capture_output=True,
+                            check=False, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
     where = subprocess.run([venv / "bin" / "python", "-c", "import scanner.rules.model as m; print(m.builtin_dir())"],
-                           cwd=tmp_path, capture_output=True, text=True).stdout
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert str(venv) in where

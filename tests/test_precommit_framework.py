@@ -34,8 +34,8 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path
 
 
 def pre_commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True,
-                          env={**os.environ, "PRE_COMMIT_HOME": str(home)})
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, check=False,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PRE_COMMIT_HOME": str(home)})
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 from itertools import cycle
 
 from conftest import make_token
-from fake_github import NO_PROXY_ENV, FakeGitHub, Reply, fake_github  # noqa: F401 - fixture
+from fake_github import NO_PROXY_ENV, FakeGitHub, Reply
 
 from scanner.finding import fingerprint
 

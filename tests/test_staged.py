@@ -195,8 +195,8 @@ def test_hook_path_does_not_import_gitpython_or_tqdm(repo: Path) -> None:
     code = ("import sys; from scanner.cli import main; rc = main(['staged']); "
             "bad = [m for m in ('git', 'tqdm', 'detect_secrets') if m in sys.modules]; "
             "print(bad); sys.exit(rc)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, check=False,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == b"[]"
 

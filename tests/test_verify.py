@@ -7,7 +7,7 @@ import time
 
 import pytest
 from conftest import commit_file, git, make_token
-from fake_github import NO_PROXY_ENV, FakeGitHub, Reply, fake_github  # noqa: F401 - fixture
+from fake_github import NO_PROXY_ENV, FakeGitHub, Reply
 
 from scanner.net.github_api import verify
 from scanner.net.http import Client, RateLimited
