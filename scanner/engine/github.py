@@ -1,4 +1,4 @@
-"""GitHub token checksums (facts from shared spec, section 1)."""
+"""GitHub token checksums: CRC-32/base62 for ghp_/gho_/ghu_/ghs_/ghr_, SHA-256/base32 for github_pat_."""
 from __future__ import annotations
 
 import base64

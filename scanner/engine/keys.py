@@ -1,4 +1,4 @@
-"""Is a private-key block real? Cheap plausibility checks, no crypto library (spec section 5)."""
+"""Is a private-key block real? Cheap checks on its body (base64, DER lengths, magic bytes), no crypto library."""
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,4 @@
-"""What leakwarden asks GitHub about a leaked token: is it live, and please revoke it (spec section 2)."""
+"""Ask GitHub about a leaked token: is it live (GET /user or /installation/repositories); revoke it."""
 from __future__ import annotations
 
 import time
