@@ -73,6 +73,39 @@ def rand_bytes(n: int) -> bytes:
     return rng().randbytes(n)
 
 
+def revealing_part(secret: str) -> str:
+    """What of a secret must never be shown: its body past any public prefix (a key: a body line)."""
+    return secret.splitlines()[3] if secret.startswith("-----") else secret[-20:]
+
+
+def assert_hidden(output: str | bytes, *secrets: str) -> None:
+    """No secret is revealed in an output, a file or a cache entry."""
+    text = output.decode("utf-8", "replace") if isinstance(output, bytes) else output
+    for secret in secrets:
+        assert revealing_part(secret) not in text, "a secret leaked into the output"
+
+
+def user_rule_toml(rule_id: str = "acme-key", *, length: int = 20, example_secret: str | None = None,
+                   negative: str = "acme_") -> str:
+    """A user rule pack with one rule for secrets like acme_<length lower-case letters and digits>."""
+    example_secret = example_secret or f"acme_{{{{rand:{length}:lower}}}}"
+    return f'''
+[[rules]]
+id = "{rule_id}"
+name = "Acme API key"
+type = "Acme API key"
+description = "Acme's API key."
+regex = \'\'\'(?P<secret>acme_[a-z0-9]{{{length}}})\'\'\'
+keywords = ["acme_"]
+severity = "high"
+confidence = "high"
+remediation = "Rotate it in the Acme console."
+url = "https://acme.invalid/keys"
+examples = [{{ text = "key={{{{secret}}}}", secret = "{example_secret}" }}]
+negative_examples = ["{negative}"]
+'''
+
+
 @pytest.fixture
 def token():
     return make_token

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import make_token
+from conftest import make_token, user_rule_toml
 
 
 def _scan(cli, path, *args, cwd=None):
@@ -36,21 +36,7 @@ def test_disable_rules_allowlist_and_allow_regexes(cli, tmp_path):
 
 
 def test_user_rules_in_config(cli, tmp_path):
-    (tmp_path / ".leakwarden.toml").write_text('''
-[[rules]]
-id = "acme-api-key"
-name = "Acme API key"
-type = "Acme API key"
-description = "Acme's API key."
-regex = \'\'\'(?P<secret>acme_[a-z0-9]{32})\'\'\'
-keywords = ["acme_"]
-severity = "high"
-confidence = "high"
-remediation = "Rotate it in the Acme console."
-url = "https://acme.invalid/keys"
-examples = [{ text = "key={{secret}}", secret = "acme_{{rand:32:lower}}" }]
-negative_examples = ["acme_short"]
-''')
+    (tmp_path / ".leakwarden.toml").write_text(user_rule_toml("acme-api-key", length=32, negative="acme_short"))
     (tmp_path / "b.txt").write_text("k = acme_q8w7e6r5t4y3u2i1o0p9l8k7j6h5g4f3\n")
     code, doc, _ = _scan(cli, tmp_path / "b.txt", "--config", str(tmp_path / ".leakwarden.toml"))
     assert code == 1 and doc["findings"][0]["rule_id"] == "acme-api-key"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scanner.engine.context import CONTEXTS, classify
-from conftest import make_token
-from helpers_hygiene import assert_hidden, rand, scan_json, scan_text, write
+from conftest import assert_hidden, make_token
+from helpers_hygiene import rand, scan_json, scan_text, write
 
 # (file, content with {tok}, context, words the fix must contain)
 CASES = {

@@ -10,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from conftest import commit_file, git, leakwarden, make_key, make_token, rand_bytes
-from helpers_hygiene import assert_hidden, b64, rand, scan_json, scan_text, write
+from conftest import assert_hidden, commit_file, git, leakwarden, make_key, make_token, rand_bytes
+from helpers_hygiene import b64, rand, scan_json, scan_text, write
 
 
 def _p12() -> bytes:

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT, make_key, make_token
+from conftest import ROOT, make_key, make_token, user_rule_toml
 
 
 def _findings_dir(tmp_path):
@@ -103,21 +103,7 @@ def test_prefilter_database_cached_by_rules_hash(cli, tmp_path):
     assert len(first) == 1
     assert cli("scan", str(tmp_path / "a.txt"), env=env).returncode == 1
     assert sorted(p.name for p in cache.glob("prefilter-*.hsdb")) == first
-    (tmp_path / ".leakwarden.toml").write_text('''
-[[rules]]
-id = "acme-key"
-name = "n"
-type = "t"
-description = "d"
-regex = \'\'\'(?P<secret>acme_[a-z0-9]{20})\'\'\'
-keywords = ["acme_"]
-severity = "high"
-confidence = "high"
-remediation = "r"
-url = "https://acme.invalid"
-examples = [{ text = "{{secret}}", secret = "acme_{{rand:20:lower}}" }]
-negative_examples = ["acme_"]
-''')
+    (tmp_path / ".leakwarden.toml").write_text(user_rule_toml())
     cli("scan", "--config", str(tmp_path / ".leakwarden.toml"), str(tmp_path / "a.txt"), env=env)
     assert len(list(cache.glob("prefilter-*.hsdb"))) == 2
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import user_rule_toml
+
 from scanner.config import Config
 from scanner.engine.factory import active_rules
 from scanner.rules.check import check_rules
@@ -32,21 +34,7 @@ def test_rule_ids_unique_and_kebab_case():
 
 def test_rules_check_reports_a_broken_user_rule(cli, tmp_path):
     pack = tmp_path / "mine.toml"
-    pack.write_text('''
-[[rules]]
-id = "acme-key"
-name = "Acme key"
-type = "Acme API key"
-description = "d"
-regex = \'\'\'(?P<secret>acme_[a-z]{10})\'\'\'
-keywords = ["acme_"]
-severity = "high"
-confidence = "high"
-remediation = "r"
-url = "https://example.invalid"
-examples = [{ text = "k = acme_{{rand:12:digits}}", secret = "acme_{{rand:12:digits}}" }]
-negative_examples = ["acme_qwzkfjpmrt"]
-''')
+    pack.write_text(user_rule_toml(length=10, example_secret="acme_{{rand:12:digits}}", negative="acme_qwzkfjpmrt"))
     result = cli("rules", "check", str(pack))
     assert result.returncode == 1
     out = result.stdout.decode()
