@@ -47,7 +47,8 @@ def test_rules_list_and_show(cli):
     assert "github-pat-classic" in listing and "private-key-openssh" in listing
     shown = cli("rules", "show", "github-fine-grained-pat")
     assert shown.returncode == 0 and b"github-fine-grained" in shown.stdout
-    assert cli("rules", "show", "no-such-rule").returncode == 2
+    unknown = cli("rules", "show", "no-such-rule")
+    assert unknown.returncode == 2 and unknown.stderr.startswith(b"leakwarden: error: no rule with id")
 
 
 def test_invalid_rule_pack_names_file_rule_and_key(cli, tmp_path):

@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from scanner.commands._common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, add_config_options, load_config
+from scanner.commands._common import EXIT_CLEAN, EXIT_FINDINGS, add_config_options, load_config
+from scanner.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,8 +41,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     rule = next((r for r in _rules(args) if r.id == args.rule_id), None)
     if rule is None:
-        sys.stderr.write(f"leakwarden: no rule with id {args.rule_id!r} (see 'leakwarden rules list')\n")
-        return EXIT_USAGE
+        raise UsageError(f"no rule with id {args.rule_id!r} (see 'leakwarden rules list')")
     for key in ("id", "name", "type", "description", "severity", "confidence", "validator", "entropy",
                 "keywords", "regex", "remediation", "url", "source"):
         value = getattr(rule, key)
