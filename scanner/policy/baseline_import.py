@@ -11,10 +11,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import UsageError
 from scanner.finding import Finding
+
+if TYPE_CHECKING:
+    from scanner import git
+    from scanner.engine.core import Engine
 
 FORMATS = ("detect-secrets", "gitleaks-json", "gitleaksignore")
 _DS_STATUS = {True: "true-positive", False: "false-positive"}
@@ -39,6 +43,17 @@ class Mapped:
     note: str
 
 
+@dataclass(frozen=True)
+class PositionalEntry:
+    """One gitleaks finding or .gitleaksignore line: a secret recorded by its place."""
+    where: str                  # how the entry is named in messages
+    commit: str                 # "" for the working tree
+    file: str
+    rule: str                   # gitleaks' rule id
+    line: int | None
+    secret: str | None          # None when the report was redacted or never had it
+
+
 @dataclass
 class ImportResult:
     mapped: list[Mapped] = field(default_factory=list)
@@ -60,7 +75,7 @@ def detect_format(path: Path, text: str) -> str:
     raise UsageError(f"{path}: cannot tell the format; give --format ({', '.join(FORMATS)})")
 
 
-def import_file(path: Path, fmt: str | None, repo: Path, engine) -> ImportResult:
+def import_file(path: Path, fmt: str | None, repo: Path, engine: Engine) -> ImportResult:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -72,12 +87,12 @@ def import_file(path: Path, fmt: str | None, repo: Path, engine) -> ImportResult
             return _detect_secrets(path, text, resolver)
         entries = _gitleaks_json(path, text) if fmt == "gitleaks-json" else _gitleaksignore(text)
         result = ImportResult()
-        for where, commit, file, rule, line, secret in entries:
-            f, why = resolver.positional(commit, file, line, rule, secret)
+        for e in entries:
+            f, why = resolver.positional(e.commit, e.file, e.line, e.rule, e.secret)
             if f is None:
-                result.unmapped.append(f"{where}: {why}")
+                result.unmapped.append(f"{e.where}: {why}")
             else:
-                result.mapped.append(Mapped(f, "unaudited", f"imported from {fmt} ({rule})"))
+                result.mapped.append(Mapped(f, "unaudited", f"imported from {fmt} ({e.rule})"))
         return result
     finally:
         resolver.close()
@@ -127,22 +142,24 @@ def _ds_hashes(f: Finding) -> set[str]:
     return out
 
 
-def _gitleaks_json(path: Path, text: str) -> list[tuple]:
+def _gitleaks_json(path: Path, text: str) -> list[PositionalEntry]:
     data = _load_json(path, text)
     if not isinstance(data, list):
         raise UsageError(f"{path}: not a gitleaks JSON report (expected a list of findings)")
     out = []
     for n, item in enumerate(data, 1):
+        if not isinstance(item, dict):
+            raise UsageError(f"{path}: finding {n} is not an object")
         file, line, rule = str(item.get("File", "")), item.get("StartLine"), str(item.get("RuleID", "?"))
         secret = item.get("Secret") or None
         if secret == "REDACTED":    # gitleaks --redact
             secret = None
-        out.append((f"finding {n} {file}:{line}", str(item.get("Commit") or ""), file, rule,
-                    line if isinstance(line, int) else None, secret))
+        out.append(PositionalEntry(f"finding {n} {file}:{line}", str(item.get("Commit") or ""), file, rule,
+                                   line if isinstance(line, int) else None, secret))
     return out
 
 
-def _gitleaksignore(text: str) -> list[tuple]:
+def _gitleaksignore(text: str) -> list[PositionalEntry]:
     out = []
     for n, raw in enumerate(text.splitlines(), 1):
         ln = raw.strip()
@@ -150,20 +167,20 @@ def _gitleaksignore(text: str) -> list[tuple]:
             continue
         m = _IGNORE_LINE.match(ln)
         if m is None:
-            out.append((f"line {n}", "", "", "?", None, None))
+            out.append(PositionalEntry(f"line {n}", "", "", "?", None, None))
             continue
-        out.append((f"line {n} {m['file']}:{m['line']}", m["commit"] or "", m["file"], m["rule"],
-                    int(m["line"]), None))
+        out.append(PositionalEntry(f"line {n} {m['file']}:{m['line']}", m["commit"] or "", m["file"], m["rule"],
+                                   int(m["line"]), None))
     return out
 
 
 class _Resolver:
     """Scans a recorded place (a blob at a commit, or a working-tree file) once, then answers by line."""
 
-    def __init__(self, repo: Path, engine) -> None:
+    def __init__(self, repo: Path, engine: Engine) -> None:
         self.repo, self.engine = repo, engine
         self.cache: dict[tuple[str, str], tuple[list[Finding], str]] = {}
-        self.catfile = None
+        self.catfile: git.CatFile | None = None
 
     def close(self) -> None:
         if self.catfile is not None:
