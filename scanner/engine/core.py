@@ -39,7 +39,6 @@ class Candidate:
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     skipped: str = ""    # why the input was not scanned, if it was not
-    encoding: str = "utf-8"
 
 
 class Engine:
@@ -65,9 +64,9 @@ class Engine:
         if prepared.binary and not self.scan_binary:
             # Key stores (.p12, .kdbx) are binary: the path stage sees them even when content rules do not.
             found = self._by_path(raw, path, first_line) if by_path else []
-            return ScanResult(findings=found, skipped="" if found else "binary", encoding="binary")
+            return ScanResult(findings=found, skipped="" if found else "binary")
         findings = self.scan_text(prepared.data, path, first_line=first_line, by_path=by_path)
-        return ScanResult(findings=findings, encoding=prepared.encoding)
+        return ScanResult(findings=findings)
 
     def scan_many(self, texts: list[bytes], label: str) -> dict[int, list[Finding]]:
         """Findings in many small texts (commit messages), by index: one prefilter pass over
@@ -96,9 +95,9 @@ class Engine:
         return credfiles.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
 
     # -- stages -------------------------------------------------------------------------
-    def _candidates(self, data: bytes, decode_depth: int) -> list[tuple[Candidate, dict]]:
+    def _candidates(self, data: bytes, decode_depth: int) -> list[Candidate]:
         by_rule, decode_at = self.prefilter.hits(data)
-        out: list[tuple[Candidate, dict]] = []
+        out: list[Candidate] = []
         seen: set[tuple[str, int, int]] = set()
         for ridx, hits in by_rule.items():
             rule = self.rules[ridx]
@@ -107,7 +106,7 @@ class Engine:
                     key = (rule.id, cand.start, cand.end)
                     if key not in seen:
                         seen.add(key)
-                        out.append((cand, {}))
+                        out.append(cand)
         if decode_depth and decode_at:
             out.extend(self._decoded(data, decode_at, seen))
         return out
@@ -158,20 +157,20 @@ class Engine:
             pass  # a rule that cannot finish on this window is a bad rule, not a finding
         return out
 
-    def _decoded(self, data: bytes, decode_at: list[int], seen: set) -> list[tuple[Candidate, dict]]:
+    def _decoded(self, data: bytes, decode_at: list[int], seen: set) -> list[Candidate]:
         out = []
         runs = sorted({decode.base64_run(data, at - 1) for at in decode_at})
         for rs, re_ in runs:
             plain = decode.decode_base64(data[rs:re_])
             if not plain:
                 continue
-            for cand, _ in self._candidates(plain, decode_depth=0):
+            for cand in self._candidates(plain, decode_depth=0):
                 key = (cand.rule.id, rs, re_)
                 if key in seen:
                     continue
                 seen.add(key)
                 cand.start, cand.end, cand.encoding = rs, re_, "base64"
-                out.append((cand, {}))
+                out.append(cand)
         return out
 
     def _judge(self, cand: Candidate, data: bytes, index: LineIndex, path: str) -> Finding | None:
@@ -246,10 +245,10 @@ def _rebuild(rules: list[Rule], min_confidence: str, allow: AllowPolicy, scan_bi
     return Engine(rules, min_confidence=min_confidence, allow=allow, scan_binary=scan_binary)
 
 
-def _resolve_overlaps(cands: list[tuple[Candidate, dict]]) -> list[Candidate]:
+def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
     """Where rules overlap on the same bytes, the most specific one speaks (a ghp_ token
     assigned to ``token=`` is a GitHub token, not a generic secret)."""
-    ordered = sorted((c for c, _ in cands), key=_priority, reverse=True)
+    ordered = sorted(cands, key=_priority, reverse=True)
     kept: list[Candidate] = []
     for cand in ordered:
         if any(cand.start < k.end and k.start < cand.end for k in kept):

@@ -18,7 +18,6 @@ BINARY_SNIFF = 8192
 @dataclass
 class Prepared:
     data: bytes        # UTF-8 (or raw, if it was not valid UTF-8) bytes to scan
-    encoding: str      # encoding of the original, for messages
     binary: bool
 
 
@@ -29,14 +28,14 @@ def prepare(raw: bytes) -> Prepared:
     every token format is ASCII, so an invalid byte elsewhere cannot hide a match.
     """
     if raw[:1] not in _BOM_STARTS:   # nearly every input: skip the five comparisons
-        return Prepared(raw, "utf-8", is_binary(raw))
+        return Prepared(raw, is_binary(raw))
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             if enc == "utf-8":
-                return Prepared(raw[len(bom):], enc, False)
+                return Prepared(raw[len(bom):], False)
             text = raw[len(bom):].decode(enc, "replace")
-            return Prepared(text.encode("utf-8", "surrogatepass"), enc, False)
-    return Prepared(raw, "utf-8", is_binary(raw))
+            return Prepared(text.encode("utf-8", "surrogatepass"), False)
+    return Prepared(raw, is_binary(raw))
 
 
 def is_binary(raw: bytes) -> bool:

@@ -56,11 +56,6 @@ def _one(path: str | Path, shown: str, max_size: int) -> Item:
         return Item(shown, error=f"cannot read: {exc.strerror}")
 
 
-def walk(paths: list[str], *, use_gitignore: bool, excludes: list[str], max_size: int) -> Iterator[Item]:
-    for target in targets(paths, use_gitignore=use_gitignore, excludes=excludes):
-        yield target if isinstance(target, Item) else load(target, max_size)
-
-
 def targets(paths: list[str], *, use_gitignore: bool, excludes: list[str]) -> Iterator[Item | tuple[Path, str]]:
     """What to scan, without reading it: (path, shown name) per file, or an Item already
     settled (stdin, a missing path). Reading is left to ``load``, so it can happen elsewhere."""
