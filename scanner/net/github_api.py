@@ -151,8 +151,8 @@ class Revoker:
             return f"the hourly budget of {self.budget} revocation requests is used up; run again in an hour"
         last = self.client.last
         if sent and last is not None and last.header("x-ratelimit-remaining") == "0":
-            reset = last.header("x-ratelimit-reset")
-            wait = float(reset) - self.client.clock() if reset and reset.isdigit() else None
+            reset = last.header("x-ratelimit-reset") or ""
+            wait = float(reset) - self.client.clock() if reset.isdigit() else None
             if wait is None or wait > self.client.max_wait:
                 when = f" after {now_iso(lambda: float(reset))}" if wait is not None else " later"
                 return f"GitHub's rate limit for this endpoint is used up; run again{when}"

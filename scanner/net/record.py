@@ -6,6 +6,7 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TextIO
 
 from scanner.errors import UsageError
 from scanner.net.github_api import Outcome, now_iso
@@ -16,7 +17,7 @@ class Record:
         self.path = Path(path)
         self.api_url = api_url
         self.run = f"{now_iso()}/{os.getpid()}"
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def __enter__(self) -> "Record":
         try:
