@@ -2,7 +2,6 @@
 ``leakwarden install --server``, pushed to with real ``git push`` over the local transport."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import zlib
@@ -10,73 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, commit_file, git, leakwarden, make_key, make_token
+from conftest import commit_file, git, leakwarden, make_key, make_token
 from helpers_git import LFS_POINTER_FILE
+# The fixtures are imported so that pytest finds them in this module.
+from helpers_server import (audit, client_fixture, make_client, make_server, no_server_identity,  # noqa: F401
+                            push, run_hook, server_fixture, server_ref, set_config)
 from scanner.finding import fingerprint
-
-HOOK_ENV = {"PYTHONPATH": str(ROOT)}
-USER_VARS = ("GITHUB_USER_LOGIN", "GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER", "GITHUB_VIA")
-
-
-@pytest.fixture(autouse=True)
-def _no_server_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in USER_VARS:
-        monkeypatch.delenv(var, raising=False)
-
-
-def make_server(tmp_path: Path, object_format: str = "sha1") -> Path:
-    server = tmp_path / "server.git"
-    git(tmp_path, "init", "-q", "--bare", f"--object-format={object_format}", str(server))
-    res = leakwarden("install", "--server", str(server))
-    assert res.returncode == 0, res.stderr
-    return server
-
-
-def make_client(tmp_path: Path, server: Path) -> Path:
-    client = tmp_path / "client"
-    git(tmp_path, "clone", "-q", str(server), str(client))
-    return client
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Path:
-    return make_server(tmp_path)
-
-
-@pytest.fixture
-def client(tmp_path: Path, server: Path) -> Path:
-    """A clone with one clean commit already on the server's main."""
-    path = make_client(tmp_path, server)
-    commit_file(path, "README.md", "hello\n", "initial")
-    assert push(path, "origin", "HEAD:main").returncode == 0
-    return path
-
-
-def push(client: Path, *args: str, env: dict | None = None):
-    res = git(client, "push", *args, check=False, env={**HOOK_ENV, **(env or {})})
-    res.out = res.stdout.decode("utf-8", "replace") + res.stderr.decode("utf-8", "replace")
-    return res
-
-
-def server_ref(server: Path, ref: str = "refs/heads/main") -> str | None:
-    res = git(server, "rev-parse", "--verify", "--quiet", ref, check=False)
-    return res.stdout.decode().strip() or None
-
-
-def set_config(server: Path, **settings: str) -> None:
-    for key, value in settings.items():
-        git(server, "config", f"leakwarden.{key}", value)
-
-
-def audit(server: Path) -> list[dict]:
-    path = server / "leakwarden-audit.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def run_hook(server: Path, stdin: str, env: dict | None = None):
-    """The hook run directly, as git would, in the repository with the update lines on stdin."""
-    return leakwarden("pre-receive", cwd=server, input=stdin.encode(), env=env)
-
 
 # --- accept and reject -------------------------------------------------------------------------------
 
@@ -360,11 +298,14 @@ def test_only_listed_users_may_bypass(server: Path, client: Path) -> None:
 
 
 def test_configured_user_variable(server: Path, client: Path) -> None:
-    set_config(server, bypassUsers="dave", userVariable="REMOTE_USER")
+    set_config(server, bypassUsers="dave", userVariable="PROXY_USER")
     commit_file(client, "x.txt", make_token(), "x")
     res = push(client, "-o", "leakwarden.bypass=false-positive", "origin", "HEAD:main",
-               env={"REMOTE_USER": "dave", "GL_USERNAME": "mallory"})
+               env={"PROXY_USER": "dave", "GL_USERNAME": "mallory"})
+    assert "user 'mallory' may not bypass" in res.out   # the server's own variable comes first
+    res = push(client, "-o", "leakwarden.bypass=false-positive", "origin", "HEAD:main", env={"PROXY_USER": "dave"})
     assert res.returncode == 0, res.out
+    assert (audit(server)[-1]["pusher"], audit(server)[-1]["pusher_source"]) == ("dave", "PROXY_USER")
 
 
 def test_invalid_bypass_reason_is_rejected(server: Path, client: Path) -> None:

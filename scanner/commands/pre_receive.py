@@ -19,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "rejects the whole push when a secret is found. The policy (time budget, "
                                    "fail-closed or open, bypass, audit log) comes from git config leakwarden.*; "
                                    "see docs/server.md.",
-                       epilog="Exit codes: 0 push accepted, 1 secrets found, 2 configuration or push-option "
-                              "error, 3 scan not finished (time budget or internal error) and policy rejects.")
+                       epilog="Exit codes: 0 push accepted, 1 secrets found or a refs/replace/* update refused, "
+                              "2 configuration or push-option error, 3 scan not finished (time budget, "
+                              "interrupted or internal error) and policy rejects.")
     p.add_argument("--config", metavar="FILE",
                    help="server configuration file ([server] table and scan settings); default: the file "
                         "git config leakwarden.config names")
@@ -54,7 +55,7 @@ class _Push:
             self._git_dir = git.git_dir()
         return self._git_dir
 
-    def log(self, decision: str, findings=(), reason: str = "", message: str = "") -> bool:
+    def log(self, decision: str, findings=(), reason: str = "", message: str = "", bypass_refused: str = "") -> bool:
         """Append to the audit log; False (with a warning) when it cannot be written."""
         from pathlib import Path
 
@@ -66,8 +67,9 @@ class _Push:
                 path = self.git_dir / path
             refs = [{"ref": u.ref, "old": u.old, "new": u.new} for u in self.updates]
             audit_log.append(path, audit_log.record(
-                decision=decision, repository=server.repository(self.git_dir), pusher=self.user, refs=refs,
-                findings=list(findings), reason=reason, via=self.via, message=message))
+                decision=decision, repository=server.repository(self.git_dir), pusher=self.user.name,
+                pusher_source=self.user.source, refs=refs, findings=list(findings), reason=reason, via=self.via,
+                message=message, bypass_refused=bypass_refused))
             return True
         except Exception as exc:  # noqa: BLE001 - a log failure must not hide the decision
             say(f"leakwarden: warning: cannot write the audit log: {exc}")
@@ -75,6 +77,30 @@ class _Push:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scanner.policy import server
+
+    server.catch_interrupts()
+    # Every git call below must read the objects that were pushed, never a replacement that a
+    # refs/replace/* ref (allowed by leakwarden.allowReplaceRefs) puts in their place.
+    os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"
+    state = _State()
+    try:
+        return _run(args, state)
+    except server.Interrupted as exc:
+        # Fail closed whatever onError says: nobody knows what an interrupted scan missed.
+        why = f"the scan was interrupted ({exc}) before it finished"
+        say(f"leakwarden: push rejected: {why}")
+        if state.push is not None:
+            state.push.log("reject-interrupted", message=why)
+        return EXIT_INTERNAL
+
+
+class _State:
+    """What ``run`` knows when a signal interrupts it: the push, once it has been read."""
+    push: _Push | None = None
+
+
+def _run(args: argparse.Namespace, state: _State) -> int:
     from scanner import git
     from scanner.errors import ConfigError, UsageError
     from scanner.policy import server
@@ -88,13 +114,25 @@ def run(args: argparse.Namespace) -> int:
         say("leakwarden: push rejected until the server's configuration is fixed")
         return EXIT_USAGE
     verbose = args.verbose or policy.verbose
+    push = state.push = _Push(policy, [])
     try:
-        updates = incoming.parse_updates(sys.stdin.buffer.read())
-        bypass_reason = server.requested_bypass(server.push_options())
-    except (UsageError, server.BypassError) as exc:
+        updates = push.updates = incoming.parse_updates(sys.stdin.buffer.read())
+    except UsageError as exc:
         say(f"leakwarden: push rejected: {exc}")
         return EXIT_USAGE
-    push = _Push(policy, updates)
+    try:
+        bypass_reason = server.requested_bypass(server.push_options())
+    except server.BypassError as exc:
+        say(f"leakwarden: push rejected: {exc}")
+        push.log("reject-bypass", bypass_refused=exc.why)
+        return EXIT_USAGE
+    replacing = server.replace_ref_updates(policy, [u.ref for u in updates if not u.deleted])
+    if replacing:
+        say(f"leakwarden: push rejected: it creates or moves {', '.join(replacing)}")
+        say("Replacement refs make git read one object in place of another, so they could hide a secret; "
+            "this server does not accept them (leakwarden.allowReplaceRefs=false).")
+        push.log("reject-replace-ref", message="refs/replace/* not allowed")
+        return EXIT_FINDINGS
     if all(u.deleted for u in updates):
         if verbose:
             say("leakwarden: 0 objects scanned (nothing but deletions)")
@@ -149,7 +187,7 @@ def _decide(push: _Push, result, cfg, bypass_reason: str | None) -> int:
     if bypass_reason and allowed:
         if push.log("bypass", blocking, reason=bypass_reason):
             say(f"leakwarden: {len(blocking)} secret{'s' if len(blocking) != 1 else ''} let through: bypass "
-                f"'{bypass_reason}' by {push.user or 'an unidentified pusher'}, recorded in the audit log")
+                f"'{bypass_reason}' by {push.user.shown}, recorded in the audit log")
             _list(blocking, limit)
             return EXIT_CLEAN
         denied = "a bypass must be recorded, and the audit log cannot be written"
@@ -165,7 +203,7 @@ def _decide(push: _Push, result, cfg, bypass_reason: str | None) -> int:
     elif allowed:
         say("If it is not a real secret, or must be pushed anyway (recorded in the audit log):")
         say(f"  git push -o {server.BYPASS_OPTION}=REASON ...   REASON: {' | '.join(server.BYPASS_REASONS)}")
-    push.log("reject", blocking, reason=bypass_reason or "", message=denied if bypass_reason else "")
+    push.log("reject", blocking, reason=bypass_reason or "", bypass_refused=denied if bypass_reason else "")
     return EXIT_FINDINGS
 
 

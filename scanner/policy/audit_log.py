@@ -1,4 +1,5 @@
-"""The server's audit log: one JSON object per line for every blocked and every bypassed push.
+"""The server's audit log: one JSON object per line for every blocked push, every bypass and
+every refused bypass attempt.
 
 A record names secrets only by fingerprint (keyed hash), never by value. Each record is one
 ``write`` to a file opened with O_APPEND, so concurrent pushes never interleave their lines.
@@ -19,13 +20,18 @@ def finding_entry(f: Finding) -> dict[str, Any]:
             "path": f.path, "line": f.line}
 
 
-def record(*, decision: str, repository: str, pusher: str, refs: list[dict[str, str]],
-           findings: Sequence[Finding] = (), reason: str = "", via: str = "", message: str = "") -> dict[str, Any]:
+def record(*, decision: str, repository: str, pusher: str, pusher_source: str, refs: list[dict[str, str]],
+           findings: Sequence[Finding] = (), reason: str = "", via: str = "", message: str = "",
+           bypass_refused: str = "") -> dict[str, Any]:
+    """One log line. ``pusher_source`` is the variable that named the pusher, or "account" when
+    only the account the hook runs as was known; ``bypass_refused`` says why a requested bypass
+    was not granted."""
     commits = list(dict.fromkeys(f.commit for f in findings if f.commit))
     out: dict[str, Any] = {
         "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "repository": repository,
         "pusher": pusher,
+        "pusher_source": pusher_source,
         "refs": refs,
         "commits": commits,
         "findings": [finding_entry(f) for f in findings],
@@ -36,6 +42,8 @@ def record(*, decision: str, repository: str, pusher: str, refs: list[dict[str, 
         out["via"] = via   # GHES: the update came from the web UI or the API, not a git push
     if message:
         out["message"] = message
+    if bypass_refused:
+        out["bypass_refused"] = bypass_refused
     return out
 
 

@@ -12,15 +12,21 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from scanner import git
 from scanner.errors import ConfigError
 
+if TYPE_CHECKING:
+    from scanner.config import Config
+
 BYPASS_OPTION = "leakwarden.bypass"
 BYPASS_REASONS = ("false-positive", "used-in-tests", "will-fix-later")
-# Who is pushing, as each server tells its hooks (gitolite sets GL_USER).
-USER_VARIABLES = ("GITHUB_USER_LOGIN", "GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER", "USER", "LOGNAME")
+# Who is pushing, as each server tells its hooks, in this order: GHES, GitLab (the name, then the
+# "user-<id>" form), Gitea, gitolite, and git http-backend behind a web server's authentication.
+SERVER_USER_VARIABLES = ("GITHUB_USER_LOGIN", "GL_USERNAME", "GL_ID", "GITEA_PUSHER_NAME", "GL_USER", "REMOTE_USER")
+ACCOUNT = "account"   # the pusher's source when only the account the hook runs as is known
+REPLACE_REFS = "refs/replace/"
 DEFAULT_AUDIT_LOG = "leakwarden-audit.jsonl"
 ACTIONS = ("reject", "accept")
 
@@ -33,6 +39,7 @@ class ServerPolicy:
     bypass: bool = True
     bypass_users: list[str] = field(default_factory=list)   # empty: anyone may bypass
     user_variable: str = ""
+    allow_replace_refs: bool = False  # refs/replace/* make git read other objects than those pushed
     audit_log: str = ""               # default: <git dir>/leakwarden-audit.jsonl
     max_findings: int = 5             # as many as GitHub push protection shows
     config: str = ""                  # a leakwarden configuration file for the server
@@ -98,16 +105,17 @@ _SETTINGS: dict[str, tuple[str, str, Callable[[Any, str], Any]]] = {
     "bypass": ("bypass", "bypass", _bool),
     "bypass_users": ("bypassusers", "bypass_users", _users),
     "user_variable": ("uservariable", "user_variable", _text),
+    "allow_replace_refs": ("allowreplacerefs", "allow_replace_refs", _bool),
     "audit_log": ("auditlog", "audit_log", _text),
     "max_findings": ("maxfindings", "max_findings", _int),
     "verbose": ("verbose", "verbose", _bool),
 }
 _GIT_NAMES = {"timebudget": "timeBudget", "ontimeout": "onTimeout", "onerror": "onError", "bypass": "bypass",
-              "bypassusers": "bypassUsers", "uservariable": "userVariable", "auditlog": "auditLog",
+              "bypassusers": "bypassUsers", "uservariable": "userVariable", "allowreplacerefs": "allowReplaceRefs", "auditlog": "auditLog",
               "maxfindings": "maxFindings", "verbose": "verbose"}
 
 
-def load(cwd: str | Path | None = None, config_file: str | None = None):
+def load(cwd: str | Path | None = None, config_file: str | None = None) -> tuple[ServerPolicy, Config]:
     """(ServerPolicy, Config): git config over the ``[server]`` table of the configuration file
     (``config_file``, else ``leakwarden.config``; a relative ``leakwarden.config`` is in the git dir)."""
     from scanner import config
@@ -115,8 +123,9 @@ def load(cwd: str | Path | None = None, config_file: str | None = None):
     settings = dict(git.config_section("leakwarden", cwd))   # the last value of a key wins, as in git
     policy = ServerPolicy()
     cfg = config.Config()
-    if config_file or settings.get("config"):
-        path = Path(config_file or settings["config"]).expanduser()
+    named = config_file or settings.get("config")
+    if named:
+        path = Path(named).expanduser()
         if not path.is_absolute() and not config_file:
             path = git.git_dir(cwd) / path
         cfg = config.load(path)
@@ -134,9 +143,39 @@ def load(cwd: str | Path | None = None, config_file: str | None = None):
     return policy, cfg
 
 
-def pusher(policy: ServerPolicy, env: Mapping[str, str] = os.environ) -> str:
-    names = ((policy.user_variable,) if policy.user_variable else ()) + USER_VARIABLES
-    return next((env[n] for n in names if env.get(n)), "")
+@dataclass(frozen=True)
+class Pusher:
+    name: str
+    source: str   # the variable that named the pusher, or ACCOUNT
+
+    @property
+    def shown(self) -> str:
+        return self.name or "an unidentified pusher"
+
+
+def pusher(policy: ServerPolicy, env: Mapping[str, str] = os.environ) -> Pusher:
+    """Who is pushing: the server's own variable, then ``leakwarden.userVariable``, and only then
+    the account this hook runs as (the same for every pusher on most servers, so marked as such)."""
+    names = SERVER_USER_VARIABLES + ((policy.user_variable,) if policy.user_variable else ())
+    for name in names:
+        if env.get(name):
+            return Pusher(env[name], name)
+    return Pusher(_account(env), ACCOUNT)
+
+
+def _account(env: Mapping[str, str]) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:   # a uid without a passwd entry (containers)
+        return env.get("USER") or env.get("LOGNAME") or str(os.geteuid())
+
+
+def replace_ref_updates(policy: ServerPolicy, refs: list[str]) -> list[str]:
+    """The refs/replace/* refs a push creates or moves, when the policy does not allow them: git
+    would read their objects in place of the ones they name, so a secret could hide behind one."""
+    return [] if policy.allow_replace_refs else [r for r in refs if r.startswith(REPLACE_REFS)]
 
 
 def repository(git_dir: Path, env: Mapping[str, str] = os.environ) -> str:
@@ -159,7 +198,12 @@ def push_options(env: Mapping[str, str] = os.environ) -> list[str]:
 
 
 class BypassError(Exception):
-    """A ``leakwarden.*`` push option that is not a valid bypass request."""
+    """A ``leakwarden.*`` push option that is not a valid bypass request. ``why`` says so without
+    the pusher's text, for the audit log (a pusher may paste anything there, a secret included)."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 def requested_bypass(options: list[str]) -> str | None:
@@ -172,26 +216,48 @@ def requested_bypass(options: list[str]) -> str | None:
             continue
         if name != BYPASS_OPTION:
             raise BypassError(f"unknown push option {name!r}; use -o {BYPASS_OPTION}=REASON "
-                              f"with REASON one of: {valid}")
+                              f"with REASON one of: {valid}", "unknown leakwarden push option")
         if value not in BYPASS_REASONS:
-            what = f"invalid bypass reason {value!r}" if sep else f"a bypass needs a reason (-o {BYPASS_OPTION}=REASON)"
-            raise BypassError(f"{what}; valid reasons: {valid}")
+            if sep and value:
+                raise BypassError(f"invalid bypass reason {value!r}; valid reasons: {valid}", "unknown bypass reason")
+            raise BypassError(f"a bypass needs a reason (-o {BYPASS_OPTION}=REASON); valid reasons: {valid}",
+                              "bypass without a reason")
         reason = value
     return reason
 
 
-def may_bypass(policy: ServerPolicy, user: str) -> tuple[bool, str]:
+def may_bypass(policy: ServerPolicy, user: Pusher) -> tuple[bool, str]:
     """(allowed, why not)."""
     if not policy.bypass:
         return False, "bypass is disabled on this server"
-    if policy.bypass_users and user not in policy.bypass_users:
-        who = f"user {user!r}" if user else "an unidentified pusher"
+    if policy.bypass_users and user.name not in policy.bypass_users:
+        who = f"user {user.name!r}" if user.name else "an unidentified pusher"
         return False, f"{who} may not bypass on this server"
     return True, ""
 
 
 class BudgetExceeded(Exception):
     pass
+
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived while the hook ran: the server or an administrator stopped it.
+    Not an ``Exception``, so the handler for scan errors (which onError=accept may let through)
+    never catches it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def catch_interrupts() -> None:
+    """Turn the signals that stop a hook into ``Interrupted``, so the push is rejected with that
+    reason (and logged) instead of the process dying silently or blaming the time budget."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
 
 
 class Budget:
