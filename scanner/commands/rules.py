@@ -43,7 +43,8 @@ def run_show(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"no rule with id {args.rule_id!r} (see 'leakwarden rules list')")
     for key in ("id", "name", "type", "description", "severity", "confidence", "validator", "entropy",
-                "keywords", "regex", "remediation", "url", "source"):
+                "keywords", "regex", "paths", "parser", "fields", "context", "remediation", "advice", "url",
+                "aliases", "source"):
         value = getattr(rule, key)
         if value not in (None, "", []):
             sys.stdout.write(f"{key:12} {', '.join(value) if isinstance(value, list) else value}\n")

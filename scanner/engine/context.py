@@ -1,7 +1,7 @@
 """Where a secret sits decides how to fix it: a fix that fits the place, after GitHub's guidance.
 
 ``classify(path, line, secret)`` names the place (``details.context`` of every finding);
-``fix_for(context, path, rule_id, base)`` writes the one-line fix; ``apply`` does both
+``fix_for(context, path, base, advice=...)`` writes the one-line fix; ``apply`` does both
 for a finding and is called by the engine at the end of judging. The remediation plan
 reuses ``classify`` and ``fix_for`` (see docs/hygiene.md). Everything here is string
 tests on the path and one line: no I/O, cheap enough for every finding.
@@ -68,31 +68,6 @@ _FIX = {
 _GITHUB_CI = ("Use the built-in GITHUB_TOKEN with the minimum permissions: block, or an encrypted secret "
               "(${{ secrets.NAME }}) for anything else, instead of a literal.")
 
-# What fits better than each GitHub token type, appended to the fix.
-_TOKEN_ADVICE = {
-    "github-pat-classic": "Prefer a fine-grained token with an expiry over a classic PAT for personal use, and a "
-                          "GitHub App over a PAT for automation on behalf of an organisation.",
-    "github-fine-grained-pat": "For automation on behalf of an organisation, use a GitHub App instead of a PAT.",
-    "github-legacy-token": "Replace it with a fine-grained token with an expiry, or a GitHub App for an "
-                           "organisation's automation.",
-    "github-oauth-token": "OAuth tokens come from the authorisation flow at run time; store them only in a "
-                          "secret store, and consider a GitHub App with expiring user tokens.",
-    "github-user-to-server-token": "User tokens expire after 8 hours: obtain them at run time through the app's "
-                                   "refresh flow instead of storing them.",
-    "github-refresh-token": "Keep refresh tokens only in the app's secret store, never in a repository.",
-    "github-installation-token": "Mint installation tokens at run time from the App's key (e.g. "
-                                 "actions/create-github-app-token) or use GITHUB_TOKEN in Actions; they expire "
-                                 "within hours.",
-    "github-installation-token-stateless": "Mint installation tokens at run time from the App's key (e.g. "
-                                           "actions/create-github-app-token) or use GITHUB_TOKEN in Actions; they "
-                                           "expire within hours.",
-    "github-app-private-key": "Keep the App's private key in a secret manager or the CI's encrypted secrets and "
-                              "mint short-lived installation tokens from it.",
-    "github-oauth-client-secret": "Keep the client secret in the server's secret store; never ship it in a "
-                                  "client or a repository.",
-}
-
-
 def _split(path: str) -> tuple[str, str, str]:
     norm = path.replace("\\", "/")
     name = norm.rpartition("/")[2]
@@ -148,9 +123,9 @@ def classify(path: str, line: str = "", secret: str = "") -> str:
     return "other"
 
 
-def fix_for(context: str, path: str, rule_id: str, base: str, *, generic: bool = False) -> str:
+def fix_for(context: str, path: str, base: str, *, advice: str = "", generic: bool = False) -> str:
     """The one-line fix: what to do in this place, then the rule's own step (revoke, rotate),
-    then, for GitHub tokens, which kind of credential fits better. A generic rule's own
+    then the rule's ``advice`` (which kind of credential fits better). A generic rule's own
     remediation is itself advice on where to keep the value, so the place's advice replaces it."""
     where = _FIX.get(context, "")
     if context == "ci-workflow":
@@ -159,11 +134,11 @@ def fix_for(context: str, path: str, rule_id: str, base: str, *, generic: bool =
             f"Store it in {next(h for _, n, h in _CI if n == system)} and reference that instead of a literal.")
     if generic and where:
         base = "Then rotate the credential."
-    return " ".join(p for p in (where, base, _TOKEN_ADVICE.get(rule_id, "")) if p)
+    return " ".join(p for p in (where, base, advice) if p)
 
 
-def apply(finding: Finding, line: str, *, generic: bool = False) -> None:
+def apply(finding: Finding, line: str, *, advice: str = "", generic: bool = False) -> None:
     """Set ``details.context`` and a fix that fits it (the engine calls this for every finding)."""
     ctx = classify(finding.path, line, finding.secret)
     finding.details = {**finding.details, "context": ctx}
-    finding.fix = fix_for(ctx, finding.path, finding.rule_id, finding.fix, generic=generic)
+    finding.fix = fix_for(ctx, finding.path, finding.fix, advice=advice, generic=generic)

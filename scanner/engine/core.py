@@ -45,11 +45,14 @@ class Engine:
     def __init__(self, rules: list[Rule], *, min_confidence: str = "medium",
                  allow: AllowPolicy | None = None, scan_binary: bool = False) -> None:
         self.rules = rules
+        # Content rules go through the prefilter; file rules are looked up by the path.
+        self.content_rules = [r for r in rules if not r.by_path]
+        self.files = credfiles.FileRules([r for r in rules if r.by_path])
         self.min_confidence = min_confidence
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
         self.allow = allow or AllowPolicy()
         self.scan_binary = scan_binary
-        self.prefilter = Prefilter(rules, rules_hash(rules))
+        self.prefilter = Prefilter(self.content_rules, rules_hash(self.content_rules))
 
     def __reduce__(self):
         # For worker processes started without fork: a hyperscan database does not pickle, but
@@ -92,7 +95,7 @@ class Engine:
         return credfiles.merge(named, findings)
 
     def _by_path(self, data: bytes, path: str, first_line: int) -> list[Finding]:
-        return credfiles.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
+        return self.files.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
 
     # -- stages -------------------------------------------------------------------------
     def _candidates(self, data: bytes, decode_depth: int) -> list[Candidate]:
@@ -100,7 +103,7 @@ class Engine:
         out: list[Candidate] = []
         seen: set[tuple[str, int, int]] = set()
         for ridx, hits in by_rule.items():
-            rule = self.rules[ridx]
+            rule = self.content_rules[ridx]
             for ws, we in self._windows(data, rule, hits):
                 for cand in self._confirm(rule, data, ws, we):
                     key = (rule.id, cand.start, cand.end)
@@ -214,7 +217,7 @@ class Engine:
         text = line.decode("utf-8", "replace")
         if self.allow.allows(secret, text, finding.fingerprint):
             return None
-        context.apply(finding, text, generic=generic)
+        context.apply(finding, text, advice=rule.advice, generic=generic)
         return finding
 
 

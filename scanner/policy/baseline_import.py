@@ -25,14 +25,6 @@ _DS_STATUS = {True: "true-positive", False: "false-positive"}
 # detect-secrets 1.x hashes what its regex yields: for private keys the BEGIN marker, and for
 # GitHub tokens the first capture group (the ``ghp`` prefix), not the token itself.
 _DS_KEY_MARKER = re.compile(r"BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?|PuTTY-User-Key-File-2")
-# gitleaks rule id -> leakwarden rule id prefixes, to pick among several secrets on one line.
-_GITLEAKS_RULES = {
-    "github-pat": ("github-pat-classic",), "github-fine-grained-pat": ("github-fine-grained-pat",),
-    "github-oauth": ("github-oauth-token",), "github-refresh-token": ("github-refresh-token",),
-    "github-app-token": ("github-user-to-server-token", "github-installation-token"),
-    "private-key": ("private-key-", "github-app-private-key"), "jwt": ("generic-jwt",),
-    "generic-api-key": ("generic-",),
-}
 _IGNORE_LINE = re.compile(r"^(?:(?P<commit>[0-9a-f]{40}|[0-9a-f]{64}):)?(?P<file>.+):(?P<rule>[^:]+):(?P<line>\d+)$")
 
 
@@ -203,8 +195,9 @@ class _Resolver:
                 return None, "leakwarden finds a different secret on that line"
         by_fp = {f.fingerprint: f for f in found}
         if len(by_fp) > 1:
-            prefixes = _GITLEAKS_RULES.get(rule, ())
-            by_fp = {fp: f for fp, f in by_fp.items() if f.rule_id.startswith(prefixes)} if prefixes else {}
+            # A rule's aliases name the gitleaks rules that find the same secrets.
+            ours = {r.id for r in self.engine.rules if f"gitleaks:{rule}" in r.aliases}
+            by_fp = {fp: f for fp, f in by_fp.items() if f.rule_id in ours}
         if len(by_fp) != 1:
             return None, f"{len(found)} secrets on that line; cannot tell which one {rule} meant"
         return next(iter(by_fp.values())), ""

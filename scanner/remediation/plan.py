@@ -132,12 +132,12 @@ def build(leaks: list[Leak], rules: dict[str, Any], expressions_file: str | None
     }
 
 
-def _located(path: str, line: int, rule_id: str) -> dict[str, Any]:
+def _located(path: str, line: int, advice: str) -> dict[str, Any]:
     """A location with what to do in that kind of place (a workflow, a .env, code, a command line)."""
     from scanner.engine.context import classify, fix_for
 
     ctx = classify(path)
-    return {"path": path, "line": line, "context": ctx, "advice": fix_for(ctx, path, rule_id, "", generic=True)
+    return {"path": path, "line": line, "context": ctx, "advice": fix_for(ctx, path, "", advice=advice, generic=True)
             .replace(" Then rotate the credential.", "")}
 
 
@@ -158,7 +158,7 @@ def _secret_plan(leak: Leak, rule: Any) -> dict[str, Any]:
          "text": "Put the new credential in place of the old one everywhere it is used: the places below, "
                  "and every deployment, CI secret and service that holds a copy. Read it from a secret "
                  "manager or the environment rather than a file in the repository.",
-         "locations": [_located(p, ln, leak.rule_id) for p, ln in places]},
+         "locations": [_located(p, ln, getattr(rule, "advice", "")) for p, ln in places]},
         {"step": 3, "action": "revoke", "method": kind.revoke_method, "text": kind.revoke, "url": kind.new_url},
         {"step": 4, "action": "rewrite-history", "needed": in_history, "text": rewrite},
     ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.engine.core import Engine
 from scanner.rules.model import Rule
@@ -25,23 +26,33 @@ def check_rules(rules: list[Rule], engine_rules: list[Rule] | None = None) -> Ch
         for n, ex in enumerate(rule.examples, 1):
             report.examples += 1
             try:
-                secret = expand(ex["secret"], f"{rule.id}/example/{n}")
+                secret = expand(ex["secret"], f"{rule.id}/example/{n}") if "secret" in ex else None
                 text = expand(ex["text"], f"{rule.id}/example/{n}/text", secret)
             except ValueError as exc:
                 report.failures.append(f"{rule.id}: example {n}: {exc}")
                 continue
-            found = [f for f in engine.scan_text(text.encode(), "<example>") if f.rule_id == rule.id]
-            if not any(f.secret == secret for f in found):
+            found = _found(engine, rule.id, text, ex.get("path", "<example>"))
+            # A file rule's example may leave out the secret: a file-level finding describes the file.
+            if not any(secret is None or f.secret == secret for f in found):
                 got = ", ".join(f.redacted for f in found) or "no finding"
                 report.failures.append(f"{rule.id}: example {n} did not yield its secret ({got})")
         for n, neg in enumerate(rule.negative_examples, 1):
             report.negatives += 1
+            path, raw = (neg["path"], neg["text"]) if isinstance(neg, dict) else ("<example>", neg)
             try:
-                text = expand(neg, f"{rule.id}/negative/{n}")
+                text = expand(raw, f"{rule.id}/negative/{n}")
             except ValueError as exc:
                 report.failures.append(f"{rule.id}: negative example {n}: {exc}")
                 continue
-            found = [f for f in engine.scan_text(text.encode(), "<example>") if f.rule_id == rule.id]
+            found = _found(engine, rule.id, text, path)
             if found:
                 report.failures.append(f"{rule.id}: negative example {n} matched ({found[0].redacted})")
     return report
+
+
+def _found(engine: Engine, rule_id: str, text: str, path: str) -> list[Any]:
+    # File rules go by the example's path; {{raw:..}} bytes come back through surrogateescape.
+    # A file rule's field finding gives way to a specific content finding of the same value
+    # (the key in id_rsa), which then names the file rule as its file_kind.
+    data = text.encode("utf-8", "surrogateescape")
+    return [f for f in engine.scan(data, path).findings if rule_id in (f.rule_id, f.details.get("file_kind"))]

@@ -20,9 +20,16 @@ from scanner.errors import ConfigError
 
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
-REQUIRED = ("id", "name", "type", "description", "regex", "keywords", "severity", "confidence",
+REQUIRED = ("id", "name", "type", "description", "severity", "confidence",
             "remediation", "url", "examples", "negative_examples")
-OPTIONAL = ("entropy", "validator", "multiline", "tags", "fix", "priority", "prefilter")
+# A rule matches content (regex + keywords) or files by name (paths + parser), never both.
+CONTENT_KEYS = ("regex", "keywords")
+FILE_KEYS = ("paths", "parser")
+OPTIONAL = ("entropy", "validator", "multiline", "tags", "fix", "priority", "prefilter",
+            "fields", "context", "advice", "credential", "aliases")
+CONTEXTS = ("credential-file", "config", "dotenv")
+CREDENTIAL_KEYS = ("kind", "grants", "lifetime", "new", "new_url", "revoke", "revoke_method")
+REVOKE_METHODS = ("leakwarden-revoke", "api", "settings", "provider")
 
 
 @dataclass
@@ -31,14 +38,14 @@ class Rule:
     name: str
     type: str
     description: str
-    regex: str
-    keywords: list[str]
     severity: str
     confidence: str
     remediation: str
     url: str
+    regex: str = ""
+    keywords: list[str] = field(default_factory=list)
     examples: list[dict[str, str]] = field(default_factory=list)
-    negative_examples: list[str] = field(default_factory=list)
+    negative_examples: list[Any] = field(default_factory=list)   # strings, or {path, text} for file rules
     entropy: float | None = None
     validator: str | None = None
     multiline: bool = False
@@ -46,8 +53,19 @@ class Rule:
     fix: str = ""
     priority: int = 0
     prefilter: str = ""      # a hyperscan regex that replaces the keywords as the prefilter's hint
+    paths: list[str] = field(default_factory=list)   # file rules: globs on the file name or path
+    parser: str = ""         # file rules: which parser in scanner.engine.credfiles reads the file
+    fields: list[str] = field(default_factory=list)  # file rules: the keys the parser reads (globs)
+    context: str = ""        # file rules: details.context of their findings (default credential-file)
+    advice: str = ""         # what kind of credential fits better, appended to every fix
+    credential: dict[str, str] = field(default_factory=dict)   # what it grants, how to replace and revoke it
+    aliases: list[str] = field(default_factory=list)   # other tools' ids for it, e.g. "gitleaks:github-pat"
     source: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def by_path(self) -> bool:
+        return bool(self.paths)
 
     @property
     def compiled(self) -> Any:
@@ -74,9 +92,9 @@ def _where(path: Path, text: str, needle: str) -> str:
     return f"{path}:{line}" if line else str(path)
 
 
-def parse_rules(items: Any, path: Path, text: str) -> list[Rule]:
-    from scanner.engine.validators import VALIDATORS
-
+def parse_rules(items: Any, path: Path, text: str, credentials: dict[str, Any] | None = None) -> list[Rule]:
+    """``credentials`` are the pack's shared ``[credentials.NAME]`` tables, which a rule may name
+    with ``credential = "NAME"`` instead of writing its own (every private-key rule shares one)."""
     if not isinstance(items, list):
         raise ConfigError(f"{path}: 'rules' must be an array of tables ([[rules]])")
     rules = []
@@ -85,34 +103,71 @@ def parse_rules(items: Any, path: Path, text: str) -> list[Rule]:
         where = _where(path, text, f'"{rid}"') if isinstance(rid, str) else str(path)
         if not isinstance(item, dict):
             raise ConfigError(f"{where}: rule {rid} is not a table")
-        missing = [k for k in REQUIRED if k not in item]
-        unknown = [k for k in item if k not in REQUIRED and k not in OPTIONAL]
-        if missing:
-            raise ConfigError(f"{where}: rule {rid}: missing key(s) {', '.join(missing)}")
-        if unknown:
-            raise ConfigError(f"{where}: rule {rid}: unknown key(s) {', '.join(unknown)}")
-        if item["severity"] not in SEVERITIES:
-            raise ConfigError(f"{where}: rule {rid}: key 'severity' must be one of {', '.join(SEVERITIES)}")
-        if item["confidence"] not in CONFIDENCES:
-            raise ConfigError(f"{where}: rule {rid}: key 'confidence' must be one of {', '.join(CONFIDENCES)}")
-        if not isinstance(item["keywords"], list) or not item["keywords"] or not all(
-                isinstance(k, str) and k for k in item["keywords"]):
-            raise ConfigError(f"{where}: rule {rid}: key 'keywords' must be a non-empty list of strings")
-        if item.get("validator") and item["validator"] not in VALIDATORS:
-            raise ConfigError(f"{where}: rule {rid}: key 'validator': unknown validator {item['validator']!r}")
+        item = dict(item)
+        if isinstance(item.get("credential"), str):
+            name = item["credential"]
+            if name not in (credentials or {}):
+                raise ConfigError(f"{where}: rule {rid}: key 'credential': no [credentials.{name}] in this pack")
+            item["credential"] = dict((credentials or {})[name])
+        _check_item(item, f"{where}: rule {rid}")
+        rules.append(Rule(**item, source=str(path)))
+    return rules
+
+
+def _check_item(item: dict[str, Any], where: str) -> None:
+    from scanner.engine.credfiles import PARSERS
+    from scanner.engine.validators import VALIDATORS
+
+    by_path = "paths" in item or "parser" in item
+    required = REQUIRED + (FILE_KEYS if by_path else CONTENT_KEYS)
+    missing = [k for k in required if k not in item]
+    allowed = set(REQUIRED + OPTIONAL + CONTENT_KEYS + FILE_KEYS)
+    unknown = [k for k in item if k not in allowed]
+    if missing:
+        raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}")
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    if by_path and any(k in item for k in CONTENT_KEYS):
+        raise ConfigError(f"{where}: a rule has either 'regex' and 'keywords' or 'paths' and 'parser', not both")
+    if item["severity"] not in SEVERITIES:
+        raise ConfigError(f"{where}: key 'severity' must be one of {', '.join(SEVERITIES)}")
+    if item["confidence"] not in CONFIDENCES:
+        raise ConfigError(f"{where}: key 'confidence' must be one of {', '.join(CONFIDENCES)}")
+    for key in ("keywords", "paths", "fields", "aliases", "tags"):
+        if key in item and (not isinstance(item[key], list) or not all(isinstance(k, str) and k for k in item[key])
+                            or (key in ("keywords", "paths") and not item[key])):
+            raise ConfigError(f"{where}: key '{key}' must be a non-empty list of strings")
+    if item.get("validator") and item["validator"] not in VALIDATORS:
+        raise ConfigError(f"{where}: key 'validator': unknown validator {item['validator']!r}")
+    if by_path and item["parser"] not in PARSERS:
+        raise ConfigError(f"{where}: key 'parser': unknown parser {item['parser']!r} "
+                          f"(one of {', '.join(sorted(PARSERS))})")
+    if item.get("context", "credential-file") not in CONTEXTS:
+        raise ConfigError(f"{where}: key 'context' must be one of {', '.join(CONTEXTS)}")
+    cred = item.get("credential", {})
+    if not isinstance(cred, dict) or any(k not in CREDENTIAL_KEYS or not isinstance(v, str) for k, v in cred.items()) \
+            or (cred and cred.get("revoke_method", "provider") not in REVOKE_METHODS):
+        raise ConfigError(f"{where}: key 'credential' must be a table of strings with keys among "
+                          f"{', '.join(CREDENTIAL_KEYS)}; revoke_method one of {', '.join(REVOKE_METHODS)}")
+    if not by_path:
         try:
             compiled = regex.compile(item["regex"].encode("utf-8"))
         except regex.error as exc:
-            raise ConfigError(f"{where}: rule {rid}: key 'regex' does not compile: {exc}") from None
+            raise ConfigError(f"{where}: key 'regex' does not compile: {exc}") from None
         if item.get("prefilter"):
-            _check_prefilter(item["prefilter"], f"{where}: rule {rid}")
+            _check_prefilter(item["prefilter"], where)
         if "secret" not in compiled.groupindex:
-            raise ConfigError(f"{where}: rule {rid}: key 'regex' needs a named group (?P<secret>...)")
-        for ex in item["examples"]:
-            if not isinstance(ex, dict) or set(ex) != {"text", "secret"}:
-                raise ConfigError(f"{where}: rule {rid}: each of 'examples' must be {{ text = ..., secret = ... }}")
-        rules.append(Rule(**item, source=str(path)))
-    return rules
+            raise ConfigError(f"{where}: key 'regex' needs a named group (?P<secret>...)")
+    example_keys = ({"path", "text"}, {"path", "text", "secret"}) if by_path else ({"text", "secret"},)
+    for ex in item["examples"]:
+        if not isinstance(ex, dict) or set(ex) not in example_keys:
+            shape = "{ path = ..., text = ..., secret = ... } (secret optional)" if by_path else \
+                "{ text = ..., secret = ... }"
+            raise ConfigError(f"{where}: each of 'examples' must be {shape}")
+    for neg in item["negative_examples"]:
+        if not (isinstance(neg, str) if not by_path else isinstance(neg, dict) and set(neg) == {"path", "text"}):
+            shape = "{ path = ..., text = ... }" if by_path else "a string"
+            raise ConfigError(f"{where}: each of 'negative_examples' must be {shape}")
 
 
 def _check_prefilter(pattern: object, where: str) -> None:
@@ -132,7 +187,10 @@ def load_pack(path: Path) -> list[Rule]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return parse_rules(data.get("rules", []), path, text)
+    credentials = data.get("credentials", {})
+    if not isinstance(credentials, dict) or not all(isinstance(v, dict) for v in credentials.values()):
+        raise ConfigError(f"{path}: 'credentials' must be tables ([credentials.NAME])")
+    return parse_rules(data.get("rules", []), path, text, credentials)
 
 
 def load_builtin() -> list[Rule]:
@@ -168,5 +226,5 @@ def rules_hash(rules: list[Rule]) -> str:
     h = hashlib.sha256()
     for r in rules:
         h.update(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags),
-                       r.prefilter)).encode())
+                       r.prefilter, tuple(r.paths), r.parser, tuple(r.fields))).encode())
     return h.hexdigest()[:32]

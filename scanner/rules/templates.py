@@ -19,7 +19,8 @@ _CLASSES = {
 
 def charset(spec: str) -> str:
     spec = _CLASSES.get(spec, spec)
-    chars, i = [], 0
+    chars: list[str] = []
+    i = 0
     while i < len(spec):
         if i + 2 < len(spec) and spec[i + 1] == "-":
             chars.extend(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))
@@ -141,6 +142,10 @@ def expand(text: str, seed: str, secret: str | None = None) -> str:
         if name == "basic-auth":
             user = rand_string(rng, 6, "lower")
             return base64.b64encode(f"{user}:{rand_string(rng, 16, 'alnum')}".encode()).decode()
+        if name == "raw":
+            # Bytes a text example cannot hold (a key store's binary header); check encodes
+            # examples with surrogateescape, so these come back as the very bytes.
+            return bytes.fromhex(arg).decode("utf-8", "surrogateescape")
         if name == "key":
             fmt, _, style = arg.partition(":")
             block = private_key(rng, fmt)

@@ -1,148 +1,182 @@
 """The path-aware stage: files whose *name* says they hold credentials.
 
 A ``.env`` file, ``.git-credentials``, ``~/.aws/credentials`` or a ``.p12`` key store is a
-leak by what it is, whatever the regex rules make of its content. Each detector is keyed
-by file name, so for every other file this stage costs one dict lookup and a suffix test.
-Detectors receive the bytes the engine was given (raw bytes for binary files, which the
-content rules skip) and return :class:`Hit`s; this module turns them into ``Finding``s and
-applies the engine's confidence floor and allow filters.
+leak by what it is, whatever the regex rules make of its content. These are rules like any
+other (``patterns/credential-files.toml``): each names the files it applies to (``paths``),
+the parser that reads them (``parser``) and the keys that parser looks at (``fields``).
+Parsers are code (``PARSERS``); choosing them, and everything said about a finding, is data.
+For a file no rule names, this stage costs one dict lookup, a suffix test and one regex.
+Parsers receive the bytes the engine was given (raw bytes for binary files, which the
+content rules skip) and return :class:`Hit`s; :class:`FileRules` turns them into
+``Finding``s and applies the engine's confidence floor and allow filters.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import dataclasses
+import fnmatch
+import importlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.text import LineIndex
 from scanner.finding import CONFIDENCE_ORDER, Finding, fingerprint
 
-
-@dataclass(frozen=True)
-class Kind:
-    """What a detector reports: the rule a finding names, without a regex."""
-    rule_id: str
-    type: str
-    severity: str
-    confidence: str
-    remediation: str
-    url: str
+if TYPE_CHECKING:
+    from scanner.rules.model import Rule
 
 
 @dataclass
 class Hit:
-    kind: Kind
     start: int            # byte offset of the value (or of the file's first secret line)
     end: int
     field: str            # the key or field holding the secret, e.g. "aws_secret_access_key"
     secret: str           # the value, or for file-level findings a value-free description
     covers: bytes | None = None   # what the fingerprint is computed from, when ``secret`` is a description
-    details: dict[str, Any] = field(default_factory=dict)
-    confidence: str = ""  # overrides kind.confidence
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+    confidence: str = ""  # overrides the rule's confidence
 
 
-Detect = Callable[[str, bytes], list[Hit]]
+Parse = Callable[["Rule", str, bytes], list[Hit]]
+
+# parser name -> "module:function" in this package, imported on first use: most runs meet no
+# credential file, and the hook's start-up time is a product feature.
+PARSERS = {
+    "url-userinfo": "stores:url_userinfo",
+    "words": "stores:words",
+    "ini": "stores:ini",
+    "ini-equals": "stores:ini_equals",
+    "docker-auths": "stores:docker_auths",
+    "pgpass": "stores:pgpass",
+    "user-hash": "stores:user_hash",
+    "key-block": "keyfiles:key_block",
+    "putty": "keyfiles:putty",
+    "pkcs12": "keyfiles:pkcs12",
+    "keepass": "keyfiles:keepass",
+    "firefox-logins": "keyfiles:firefox_logins",
+    "sqlite": "keyfiles:sqlite",
+    "php-define": "apps:php_define",
+    "wp-salts": "apps:wp_salts",
+    "hex32": "apps:hex32",
+    "yaml-key": "apps:yaml_key",
+    "dotenv": "dotenv:detect",
+}
 
 
-@dataclass(frozen=True)
-class Detector:
-    detect: Detect
-    where: Callable[[str], bool] = lambda path: True   # extra test on the full '/'-separated path
-    context: str = "credential-file"   # details.context, see scanner.engine.context
+def parser(name: str) -> Parse:
+    module, _, func = PARSERS[name].partition(":")
+    parse: Parse = getattr(importlib.import_module(f"scanner.engine.credfiles.{module}"), func)
+    return parse
 
 
-def _under(folder: str) -> Callable[[str], bool]:
-    return lambda path: f"/{folder}/" in f"/{path}"
-
-
-def _registry() -> tuple[dict[str, Detector], dict[str, Detector]]:
-    from scanner.engine.credfiles import apps, keyfiles, stores
-
-    by_name = {
-        ".git-credentials": Detector(stores.git_credentials),
-        ".netrc": Detector(stores.netrc), "_netrc": Detector(stores.netrc),
-        ".npmrc": Detector(stores.npmrc),
-        ".pypirc": Detector(stores.pypirc),
-        "config.json": Detector(stores.docker_config, _under(".docker")),
-        ".dockercfg": Detector(stores.docker_config),
-        ".pgpass": Detector(stores.pgpass),
-        ".s3cfg": Detector(stores.s3cfg),
-        "credentials": Detector(stores.aws_credentials, _under(".aws")),
-        ".htpasswd": Detector(stores.htpasswd),
-        "logins.json": Detector(keyfiles.firefox_logins),
-        "key4.db": Detector(keyfiles.firefox_key4),
-        "wp-config.php": Detector(apps.wp_config, context="config"),
-        "master.key": Detector(apps.rails_key, _under("config")),
-        "secrets.yml": Detector(apps.rails_secrets, _under("config"), context="config"),
-        "database.yml": Detector(apps.rails_database, _under("config"), context="config"),
-    }
-    for name in ("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"):
-        by_name[name] = Detector(keyfiles.ssh_identity)
-    by_ext = {
-        "ppk": Detector(keyfiles.putty),
-        "p12": Detector(keyfiles.pkcs12), "pfx": Detector(keyfiles.pkcs12),
-        "kdbx": Detector(keyfiles.keepass),
-        "key": Detector(apps.rails_key, _under("config/credentials")),
-    }
-    return by_name, by_ext
-
-
-_TABLES: tuple[dict[str, Detector], dict[str, Detector]] | None = None
-
-
-def detector_for(path: str) -> Detector | None:
-    """The detector for this path, or None (the common case, kept to a dict lookup)."""
-    global _TABLES
+def _split(path: str) -> tuple[str, str]:
     norm = path.replace("\\", "/")
-    name = norm.rpartition("/")[2]
-    if name == ".env" or name.startswith(".env."):
-        from scanner.engine.credfiles import dotenv
-        return Detector(dotenv.detect, context="dotenv")
-    if _TABLES is None:
-        _TABLES = _registry()
-    by_name, by_ext = _TABLES
-    det = by_name.get(name)
-    if det is None and "." in name:
-        det = by_ext.get(name.rpartition(".")[2].lower())
-    return det if det is not None and det.where(norm) else None
+    return norm, norm.rpartition("/")[2]
+
+
+class FileRules:
+    """The file rules of one engine, indexed by file name, by extension, and by a name glob."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.by_name: dict[str, list[tuple[Rule, str]]] = {}
+        self.by_ext: dict[str, list[tuple[Rule, str]]] = {}
+        self.globbed: list[tuple[re.Pattern[str], Rule, str]] = []
+        for rule in rules:
+            for glob in rule.paths:
+                base = glob.rpartition("/")[2]
+                if not any(c in base for c in "*?["):
+                    self.by_name.setdefault(base, []).append((rule, glob))
+                elif base.startswith("*.") and not any(c in base[2:] for c in "*?["):
+                    self.by_ext.setdefault(base[2:].lower(), []).append((rule, glob))
+                else:
+                    self.globbed.append((re.compile(fnmatch.translate(base)), rule, glob))
+        # One regex answers "could any name glob match?" for the files no rule names.
+        self.any_glob = re.compile("|".join(f"(?:{rx.pattern})" for rx, _, _ in self.globbed)) \
+            if self.globbed else None
+
+    def rules_for(self, path: str) -> list[Rule]:
+        norm, name = _split(path)
+        found = list(self.by_name.get(name, ()))
+        if "." in name:
+            found.extend(self.by_ext.get(name.rpartition(".")[2].lower(), ()))
+        if self.any_glob is not None and self.any_glob.match(name):
+            found.extend((rule, glob) for rx, rule, glob in self.globbed if rx.match(name))
+        # A glob with a folder ('.aws/credentials') must match the end of the path.
+        out: list[Rule] = []
+        for rule, glob in found:
+            if rule not in out and ("/" not in glob or fnmatch.fnmatchcase("/" + norm, "*/" + glob.lstrip("/"))):
+                out.append(rule)
+        return out
+
+    def context_of(self, path: str) -> str | None:
+        """``dotenv``, ``credential-file`` or ``config`` for a file a rule knows by name."""
+        rules = self.rules_for(path)
+        return (rules[0].context or "credential-file") if rules else None
+
+    def scan(self, path: str, data: bytes, *, first_line: int, min_rank: int, allow: AllowPolicy) -> list[Finding]:
+        rules = self.rules_for(path)
+        if not rules:
+            return []
+        index = LineIndex(data, first_line)
+        out = []
+        for rule in rules:
+            for hit in parser(rule.parser)(rule, path, data):
+                finding = _finding(rule, hit, path, data, index, min_rank, allow)
+                if finding is not None:
+                    out.append(finding)
+        return out
+
+
+def _finding(rule: Rule, hit: Hit, path: str, data: bytes, index: LineIndex, min_rank: int,
+             allow: AllowPolicy) -> Finding | None:
+    confidence = hit.confidence or rule.confidence
+    if CONFIDENCE_ORDER[confidence] < min_rank:
+        return None
+    ls, le = index.line_bounds(min(hit.start, max(len(data) - 1, 0)))
+    line = data[ls:le]
+    if AllowPolicy.inline(line):
+        return None
+    line_no, col = index.position(hit.start)
+    end_line, _ = index.position(max(hit.start, hit.end - 1))
+    reason = f"credential file by name ({hit.field})" if hit.field else "credential file by name"
+    if hit.details.get("weak"):
+        reason += "; a weak password, but a real one"
+    details = {"field": hit.field, **hit.details} if hit.field else dict(hit.details)
+    # The rule's remediation is written for this file, so only the context is recorded.
+    details["context"] = rule.context or "credential-file"
+    finding = Finding(rule_id=rule.id, type=rule.type, confidence=confidence, basis="structure",
+                      severity=rule.severity, path=path, line=line_no, column=col, secret=hit.secret,
+                      reason=reason, fix=" ".join(p for p in (rule.fix or rule.remediation, rule.advice) if p),
+                      url=rule.url, end_line=end_line, details=details)
+    if hit.covers is not None:
+        finding.fingerprint = fingerprint(hit.covers)
+    if allow.allows(finding.secret, line.decode("utf-8", "replace"), finding.fingerprint):
+        return None
+    return finding
+
+
+_BUILTIN: FileRules | None = None
+
+
+def builtin() -> FileRules:
+    """The built-in file rules, for callers that judge a path without an engine (the history
+    walk, the remediation plan)."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        from scanner.rules.model import load_builtin
+        _BUILTIN = FileRules([r for r in load_builtin() if r.by_path])
+    return _BUILTIN
+
+
+def detector_for(path: str) -> Rule | None:
+    """The first built-in rule that knows this path by name, or None (the common case)."""
+    rules = builtin().rules_for(path)
+    return rules[0] if rules else None
 
 
 def context_of(path: str) -> str | None:
-    """``dotenv``, ``credential-file`` or ``config`` for a file this stage knows by name."""
-    det = detector_for(path)
-    return det.context if det is not None else None
-
-
-def scan(path: str, data: bytes, *, first_line: int, min_rank: int, allow: AllowPolicy) -> list[Finding]:
-    det = detector_for(path)
-    if det is None:
-        return []
-    index = LineIndex(data, first_line)
-    out = []
-    for hit in det.detect(path, data):
-        confidence = hit.confidence or hit.kind.confidence
-        if CONFIDENCE_ORDER[confidence] < min_rank:
-            continue
-        ls, le = index.line_bounds(min(hit.start, max(len(data) - 1, 0)))
-        line = data[ls:le]
-        if AllowPolicy.inline(line):
-            continue
-        line_no, col = index.position(hit.start)
-        end_line, _ = index.position(max(hit.start, hit.end - 1))
-        k = hit.kind
-        finding = Finding(rule_id=k.rule_id, type=k.type, confidence=confidence, basis="structure",
-                          severity=k.severity, path=path, line=line_no, column=col, secret=hit.secret,
-                          reason=f"credential file by name ({hit.field})" if hit.field else "credential file by name",
-                          fix=k.remediation, url=k.url, end_line=end_line,
-                          details={"field": hit.field, **hit.details} if hit.field else dict(hit.details))
-        if hit.covers is not None:
-            finding.fingerprint = fingerprint(hit.covers)
-        text = line.decode("utf-8", "replace")
-        if allow.allows(finding.secret, text, finding.fingerprint):
-            continue
-        # The kind's remediation is already written for this file, so only the context is recorded.
-        finding.details["context"] = det.context
-        out.append(finding)
-    return out
+    return builtin().context_of(path)
 
 
 def _specific(f: Finding) -> bool:
@@ -160,7 +194,8 @@ def merge(by_path: list[Finding], by_content: list[Finding]) -> list[Finding]:
     cover every value in it, so generic matches there would only repeat them."""
     if not by_path:
         return by_content
-    kept, dropped = [], set()
+    kept: list[Finding] = []
+    dropped: set[int] = set()
     for pf in by_path:
         twins = by_content if pf.details.get("file_level") else [
             cf for cf in by_content

@@ -15,16 +15,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scanner.engine.credfiles import Hit, Kind
+from scanner.engine.credfiles import Hit
 from scanner.engine.credfiles.values import encrypted, lines, live
 from scanner.engine.entropy import shannon
 
-DOTENV = Kind("dotenv-file", "Unencrypted .env file with credentials", "high", "medium",
-              "Remove the file from the repository (git rm --cached), add it to .gitignore, encrypt it (sops, "
-              "dotenvx, git-crypt) if it must be shared, and rotate every value it held.",
-              "https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/"
-              "best-practices-for-preventing-data-leaks-in-your-organization")
+if TYPE_CHECKING:
+    from scanner.rules.model import Rule
 
 _EXAMPLE_PARTS = {"example", "examples", "sample", "samples", "template", "templates", "tmpl", "tpl", "dist",
                   "default", "defaults", "schema", "skel", "stub", "in", "orig"}
@@ -125,7 +123,7 @@ def git_crypt_marked(path: str) -> bool:
     return False
 
 
-def detect(path: str, data: bytes) -> list[Hit]:
+def detect(rule: Rule, path: str, data: bytes) -> list[Hit]:
     # Whole-file encryption: ansible-vault, or a git-crypt blob as stored in the repository.
     if data.startswith((b"$ANSIBLE_VAULT;", _GIT_CRYPT_MAGIC)):
         return []
@@ -137,5 +135,5 @@ def detect(path: str, data: bytes) -> list[Hit]:
     keys = list(dict.fromkeys(k for k, _, _, _ in found))
     covers = "\n".join(sorted(f"{k}={v}" for k, v, _, _ in found)).encode("utf-8", "surrogateescape")
     strong = any(_strong(v, 3.5) for _, v, _, _ in found)
-    return [Hit(DOTENV, found[0][2], found[-1][3], "", f"[{name}: {', '.join(keys)}]", covers=covers,
+    return [Hit(found[0][2], found[-1][3], "", f"[{name}: {', '.join(keys)}]", covers=covers,
                 details={"file_level": True, "keys": keys}, confidence="high" if strong else "")]

@@ -1,14 +1,30 @@
-"""Line iteration and the "is this a live value?" test every credential-file detector shares."""
+"""Line iteration, field selection and the "is this a real value?" test the parsers share."""
 from __future__ import annotations
 
+import fnmatch
 import re
-from typing import Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from scanner.engine.placeholders import generic_placeholder
+from scanner.engine.entropy import shannon
+from scanner.engine.placeholders import structural_placeholder
+
+if TYPE_CHECKING:
+    from scanner.engine.credfiles import Hit
+    from scanner.rules.model import Rule
 
 # Encrypted-at-rest forms: sops, dotenvx, ansible-vault inline, Rails/ERB and Helm templating.
 _ENCRYPTED = re.compile(r"^(?:ENC\[[A-Z0-9_]+,data:|encrypted:|\$ANSIBLE_VAULT;|!vault\b|vault:)")
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|<%.*?%>|\$\(\s*[^)]*\)")
+_TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|<%.*?%>|\$\(\s*[^)]*\)|%\([a-z_]+\)s|@[A-Za-z_]+@|^<[^<>]*>$"
+                       r"|^\[[^\[\]]*\]$|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$")
+# In a credential file a value is the credential, weak or not; only what a template puts in
+# the slot is not one.
+_TEMPLATE_WORD = re.compile(
+    r"^(?:pass(?:word|wd)?|pwd|changeme|change[_-]?me|change[_-]?it|changethis|placeholder|redacted|"
+    r"replace[_-]?me|none|null|nil|todo|fixme|tbd|undefined|secret[_-]?here|password[_-]?here)$|"
+    r"^(?:your|my|enter|insert|put)[_ -]?[a-z_ -]*(?:pass|password|secret|token|key)[a-z_ -]*$|example",
+    re.IGNORECASE)
+_WORDISH = re.compile(r"^[A-Za-z]+[0-9]{0,4}[!.?]?$|^[0-9]+$")
 
 
 def lines(data: bytes) -> Iterator[tuple[int, bytes]]:
@@ -31,12 +47,40 @@ def encrypted(value: str) -> bool:
 
 
 def live(value: str) -> bool:
-    """A literal value that could be a real credential: not empty, not a placeholder, not
-    templated (``${VAR}``, ``{{ var }}``, ``<%= ENV[...] %>``), not encrypted."""
+    """A literal value that could be a real credential, weak ones included: not empty, not a
+    template's slot (``password``, ``changeme``, ``<...>``, ``${VAR}``, ``{{ var }}``,
+    ``<%= ENV[...] %>``), not masked (``****``), not encrypted."""
     value = unquote(value)
-    if not value or encrypted(value) or _TEMPLATE.search(value):
+    if not value or encrypted(value) or _TEMPLATE.search(value) or _TEMPLATE_WORD.search(value):
         return False
-    return not generic_placeholder(value)
+    return not structural_placeholder(value)
+
+
+def weak(value: str) -> bool:
+    """A password someone chose rather than generated (``hunter22``, ``swordfish``, ``pass123``)."""
+    return len(value) < 10 or bool(_WORDISH.match(value)) or shannon(value) < 3.0
+
+
+def hit(start: int, end: int, field: str, value: str, **details: object) -> Hit:
+    """A value's hit; a weak one is reported, at medium confidence at most, and says so."""
+    from scanner.engine.credfiles import Hit
+
+    if weak(value):
+        return Hit(start, end, field, value, details={**details, "weak": True}, confidence="medium")
+    return Hit(start, end, field, value, details=dict(details))
+
+
+@lru_cache(maxsize=256)
+def _field_test(fields: tuple[str, ...]) -> Callable[[str], bool]:
+    exact = {f.lower() for f in fields if not any(c in f for c in "*?[")}
+    globs = [f.lower() for f in fields if f.lower() not in exact]
+    rx = re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+    return lambda key: key.lower() in exact or (rx is not None and rx.match(key.lower()) is not None)
+
+
+def wanted(rule: Rule) -> Callable[[str], bool]:
+    """Does a key name one of the rule's ``fields`` (case-insensitive, globs allowed)?"""
+    return _field_test(tuple(rule.fields))
 
 
 def span_of(data: bytes, value: str, start: int) -> tuple[int, int]:
