@@ -318,6 +318,24 @@ def start_rev_list_objects(args: list[str], out: IO[bytes], err: IO[bytes],
                             cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
 
 
+def blobs_in_pack_order(cwd: str | Path | None = None) -> Iterator[str]:
+    """Every blob in the object store, loose or packed, reachable or not, in the order git
+    stores them: read in this order, a delta is rebuilt from a base just read."""
+    proc = subprocess.Popen(["git", *_LOW_MEMORY, "cat-file", "--batch-all-objects", "--unordered",
+                             "--batch-check=%(objecttype) %(objectname)"], cwd=cwd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 16)
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if line.startswith(b"blob "):
+                yield line[5:-1].decode()
+    finally:
+        if proc.poll() is None:   # the caller stopped early
+            proc.kill()
+            proc.wait()
+    _finish(proc, "cat-file --batch-all-objects")
+
+
 def parse_rev_list_objects(stream: IO[bytes]) -> Iterator[tuple[bytes, bytes | None]]:
     for line in stream:
         oid, sep, path = line.rstrip(b"\n").partition(b" ")
