@@ -25,7 +25,7 @@ def _cpu(timings) -> str:
 
 def import_times(cmd: list[str], cwd: Path, top: int = 12) -> list[tuple[str, float]]:
     """The slowest imports (cumulative microseconds) under ``python -X importtime``, top-level names."""
-    proc = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], cwd=cwd, env=bench_env(),
+    proc = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], check=False, cwd=cwd, env=bench_env(),
                           capture_output=True, text=True)
     rows = []
     for line in proc.stderr.splitlines():

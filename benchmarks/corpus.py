@@ -242,6 +242,51 @@ def history_repo(log=print) -> tuple[Path, dict]:
     return repo, info
 
 
+# -- a real history: git/git -------------------------------------------------------------------
+
+# Where a bare snapshot of git/git may be (override with LEAKWARDEN_BENCH_GIT_MIRROR). It is
+# only read: the benchmark clones it with --no-local, as a user's clone would be packed.
+GIT_MIRROR = Path(os.environ.get("LEAKWARDEN_BENCH_GIT_MIRROR") or "/work/.mirror/git+git/repo")
+
+
+def real_repo_cached() -> bool:
+    return _read_stamp(CACHE / "git-git") is not None
+
+
+def real_repo(log=print) -> tuple[Path, dict] | None:
+    """A bare ``git clone --no-local`` of the git/git mirror (its branches and tags, as a
+    clone gets them), or None when there is no mirror on this machine."""
+    dest = CACHE / "git-git"
+    stamp = _read_stamp(dest)
+    if stamp:
+        return dest / "repo.git", stamp
+    if not (GIT_MIRROR / "objects").is_dir():
+        return None
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    repo = dest / "repo.git"
+    log(f"cloning {GIT_MIRROR} into {repo} (git clone --bare --no-local, about a minute) ...")
+    subprocess.run(["git", "clone", "-q", "--bare", "--no-local", str(GIT_MIRROR), str(repo)], check=True)
+    _stamp(dest).write_text(json.dumps(repo_info(repo)))
+    return repo, _read_stamp(dest) or {}
+
+
+def repo_info(repo: Path) -> dict:
+    """Commits, refs, and blobs with their total size: what a history run over ``repo`` reads."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+    blobs = size = 0
+    for line in git("cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectsize)").splitlines():
+        kind, _, n = line.partition(" ")
+        if kind == "blob":
+            blobs += 1
+            size += int(n)
+    return {"commits": int(git("rev-list", "--all", "--count")), "refs": len(git("for-each-ref").splitlines()),
+            "blobs": blobs, "blob_bytes": size,
+            "count_objects": dict(line.split(": ", 1) for line in git("count-objects", "-v").strip().splitlines())}
+
+
 def worktree_of(repo: Path, log=print) -> Path:
     """A checked-out clone of ``repo`` (for ``staged``), cached next to it; objects hard-linked."""
     dest = repo.parent / "work"

@@ -28,7 +28,7 @@ import tempfile
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from scanner import git
 from scanner.finding import Finding
@@ -38,6 +38,7 @@ from scanner.sources.files import excluded
 COMMIT_MESSAGE = "<commit message>"
 POOL_MIN_OBJECTS = 20_000   # below this a pool starts up slower than one process finishes
 FIRST_CHUNK, MAX_CHUNK = 64, 4096   # objects per task: small first, so that workers start at once
+CHECKPOINT_SECONDS = 5.0            # how often a resumable run says how far it got
 
 # rev-list arguments that only choose tips: with those alone every reachable blob is added by
 # some walked commit (a merge's own blobs show in its combined diff), so the walk names them all.
@@ -52,6 +53,16 @@ class HistoryResult:
     findings: list[Finding] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    """How far a run got, to resume it: the first ``done`` blobs it feeds (in its order, which
+    is the same for the same repository and walk; ``last`` is the last of them) are scanned,
+    and ``found`` are the blobs that held something. Object ids only, never content."""
+    done: int = 0
+    last: str = ""
+    found: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -71,6 +82,7 @@ class _Scanned:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)   # (object id, label or "", why)
     objects: int = 0
     bytes: int = 0
+    span: tuple[int, int, str] = (0, 0, "")   # blobs [start, end) of the feed, and the last one's id
 
     def add(self, other: "_Scanned") -> None:
         self.found |= other.found
@@ -86,7 +98,10 @@ def scan_history(repo: Path, engine, rev_args: list[str] | None = None, progress
 
 
 def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool = False, *,
-          excludes: list[str] | None = None, max_size: int | None = None, jobs: int | None = None) -> HistoryResult:
+          excludes: list[str] | None = None, max_size: int | None = None, jobs: int | None = None,
+          resume: Progress | None = None, checkpoint: Callable[[Progress], None] | None = None) -> HistoryResult:
+    """``resume`` skips what an interrupted run scanned; ``checkpoint`` is told how far this one
+    got every few seconds, and once more if it is interrupted."""
     from scanner.engine import pool
 
     rev_args = list(rev_args or ["--all"])
@@ -95,7 +110,7 @@ def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool 
     with tempfile.TemporaryDirectory(prefix="leakwarden-history-") as tmp:
         walk = _Walk(repo, rev_args, Path(tmp), streams=jobs)
         try:
-            scanned = _scan(repo, engine, walk, max_size, progress, jobs)
+            scanned = _scan(repo, engine, walk, max_size, progress, jobs, resume, checkpoint)
             blob_hits = _judge_at_paths(repo, engine, walk, scanned, max_size)
             return _report(scanned, blob_hits, walk, list(excludes or []))
         finally:
@@ -246,10 +261,10 @@ class _Feed:
     starts at once), then annotated tags. For a full walk the blobs go out while the walk is
     read in a thread; a limited walk is read first, to know which blobs it holds."""
 
-    def __init__(self, repo: Path, walk: _Walk, max_size: int | None) -> None:
+    def __init__(self, repo: Path, walk: _Walk, max_size: int | None, resume: Progress | None) -> None:
         import threading
 
-        self.repo, self.walk, self.max_size = str(repo), walk, max_size
+        self.repo, self.walk, self.max_size, self.resume = str(repo), walk, max_size, resume
         self.listed: set[str] = set()
         self.error: BaseException | None = None
         self.reader = threading.Thread(target=self._read_walk, daemon=True)
@@ -269,44 +284,84 @@ class _Feed:
 
     def __iter__(self) -> Iterator[tuple]:
         yield ("messages", self.repo, self.walk.rev_args)
-        wanted = None
+        blobs: Iterator[str] = git.blobs_in_pack_order(self.repo)
         if self.walk.limited:
             self.done()
             wanted = self.walk.first.keys() | self.walk.outside.keys()
+            # Few blobs (an incremental audit): listing the whole store would cost more than
+            # the order saves.
+            blobs = (iter(sorted(wanted)) if len(wanted) < POOL_MIN_OBJECTS else
+                     (oid for oid in blobs if oid in wanted))
         chunk: list[str] = []
-        limit = FIRST_CHUNK
-        for oid in git.blobs_in_pack_order(self.repo):
-            if wanted is not None and oid not in wanted:
-                continue
+        limit, start = FIRST_CHUNK, -1
+        for oid in self._resumed(blobs):
             self.listed.add(oid)
             chunk.append(oid)
             if len(chunk) >= limit:
-                yield ("blobs", self.repo, self.max_size, chunk)
+                start = self.skipped if start < 0 else start   # known once the passed-over blobs are
+                yield ("blobs", self.repo, self.max_size, chunk, start)
+                start += len(chunk)
                 chunk, limit = [], min(limit * 2, MAX_CHUNK)
         if chunk:
-            yield ("blobs", self.repo, self.max_size, chunk)
+            yield ("blobs", self.repo, self.max_size, chunk, self.skipped if start < 0 else start)
         self.done()
         for i in range(0, len(self.walk.tags), MAX_CHUNK):
             yield ("tags", self.repo, self.max_size, self.walk.tags[i:i + MAX_CHUNK])
 
+    def _resumed(self, blobs: Iterator[str]) -> Iterator[str]:
+        """The blobs to scan, numbered from 0 as when nothing was done; the first ``done`` of
+        them are passed over when resuming, provided the one at ``done - 1`` is the same blob
+        as last time (otherwise the store changed: everything is scanned)."""
+        done = self.resume.done if self.resume else 0
+        passed: list[str] = []
+        for oid in blobs:
+            if len(passed) < done:
+                passed.append(oid)
+                self.listed.add(oid)
+                if len(passed) < done:
+                    continue
+                if self.resume is not None and oid == self.resume.last:
+                    self.skipped = done
+                    continue
+                yield from passed   # not the same order as last time: scan them after all
+                continue
+            yield oid
+        if len(passed) < done:
+            yield from passed
 
-def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool, jobs: int) -> _Scanned:
+    skipped = 0   # blobs passed over because an interrupted run had scanned them
+
+
+def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool, jobs: int,
+          resume: Progress | None = None, checkpoint: Callable[[Progress], None] | None = None) -> _Scanned:
+    import time
+
     from scanner.engine import pool
 
     bar = _progress(repo, walk.rev_args) if progress else None
-    feed = _Feed(repo, walk, max_size)
-    out = _Scanned()
+    feed = _Feed(repo, walk, max_size, resume)
+    out = _Scanned(found=set(resume.found) if resume else set())
+    scanned = _Prefix(resume)
+    last_save = time.monotonic()
     reader = git.ObjectReader(repo) if jobs <= 1 else None
+    finished = False
     try:
         results = (pool.imap_unordered(engine, _scan_in_worker, feed, jobs) if reader is None
                    else (_run(engine, task, reader) for task in feed))
         for part in results:
             out.add(part)
+            scanned.add(part.span, feed.skipped)
+            if checkpoint is not None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+                checkpoint(scanned.progress(out.found, feed.skipped))
+                last_save = time.monotonic()
             if bar is not None:
                 bar.update(walk.walked - bar.n)
                 bar.set_postfix_str(f"{out.objects:,} objects, {out.bytes / 1e6:,.0f} MB", refresh=False)
         feed.done()
+        finished = True
     finally:
+        if not finished and checkpoint is not None:   # interrupted (Ctrl-C, an error): keep what is done
+            checkpoint(scanned.progress(out.found, feed.skipped))
         if reader is not None:
             reader.close()
         if bar is not None:
@@ -314,6 +369,33 @@ def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool,
     out.skipped.extend((oid, "", "object missing from the repository (a partial clone?)")
                        for oid in (*walk.first, *walk.outside) if oid not in feed.listed)
     return out
+
+
+class _Prefix:
+    """How many blobs of the feed are scanned with none missing before them (chunks finish out
+    of order), counting those passed over because an interrupted run had scanned them."""
+
+    def __init__(self, resume: Progress | None) -> None:
+        self.resume = resume
+        self.end = -1
+        self.last = ""
+        self.pending: dict[int, tuple[int, str]] = {}
+
+    def add(self, span: tuple[int, int, str], skipped: int) -> None:
+        start, end, last = span
+        if end <= start:
+            return   # messages or tags
+        if self.end < 0:
+            self.end = skipped
+            self.last = self.resume.last if self.resume and skipped else ""
+        self.pending[start] = (end, last)
+        while self.end in self.pending:
+            self.end, self.last = self.pending.pop(self.end)
+
+    def progress(self, found: set[str], skipped: int) -> Progress:
+        if self.end < 0:
+            return Progress(skipped, self.resume.last if self.resume and skipped else "", set(found))
+        return Progress(self.end, self.last, set(found))
 
 
 _readers: dict[str, git.ObjectReader] = {}   # in a worker process: its own cat-file per repository
@@ -342,7 +424,9 @@ def _run(engine, task: tuple, reader: git.ObjectReader) -> _Scanned:
         return _scan_messages(engine, task[1], task[2])
     if task[0] == "tags":
         return _scan_tags(engine, task[3], reader, task[2])
-    return _scan_blobs(engine, task[3], reader, task[2])
+    out = _scan_blobs(engine, task[3], reader, task[2])
+    out.span = (task[4], task[4] + len(task[3]), task[3][-1])
+    return out
 
 
 def _scan_messages(engine, repo: str, rev_args: list[str]) -> _Scanned:
@@ -372,7 +456,8 @@ def _scan_blobs(engine, oids: list[str], reader: git.ObjectReader, max_size: int
     out = _Scanned(objects=len(oids))
     for oid, got, size, data in reader.read(oids, max_size):
         if got == "missing":
-            continue   # the listing named it: gone since (a concurrent gc); the walk's count says so
+            out.skipped.append((oid, "", "object missing from the repository (a partial clone?)"))
+            continue
         if data is None:
             out.skipped.append((oid, "", f"larger than max_file_size ({size} bytes)"))
             continue
