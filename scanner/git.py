@@ -336,6 +336,32 @@ def blobs_in_pack_order(cwd: str | Path | None = None) -> Iterator[str]:
     _finish(proc, "cat-file --batch-all-objects")
 
 
+def rev_tips(revs: list[str], cwd: str | Path | None = None) -> list[str]:
+    """What rev-list arguments start from, as object ids (``--all``: every ref's value)."""
+    out = run(["rev-parse", "--revs-only", *revs], cwd).decode().split()
+    return sorted({line for line in out if len(line) in (40, 64) and all(c in "0123456789abcdef" for c in line)})
+
+
+def existing_objects(oids: list[str], cwd: str | Path | None = None) -> list[str]:
+    """Those of ``oids`` that the repository has (a force-pushed tip may have been pruned)."""
+    if not oids:
+        return []
+    out = run(["cat-file", "--batch-check=%(objectname)"], cwd, input="".join(o + "\n" for o in oids).encode())
+    return [line for line in out.decode().split("\n") if line and not line.endswith(" missing")]
+
+
+def reachable(commits: list[str], old_tips: list[str], new_tips: list[str], cwd: str | Path | None = None) -> set[str]:
+    """Those of ``commits`` (each reachable from ``old_tips``) that ``new_tips`` still reach:
+    only the commits the old tips reach and the new ones do not are walked."""
+    old = existing_objects(old_tips, cwd)
+    lost: set[str] = set()
+    if old:
+        spec = "".join(f"{o}\n" for o in old) + "".join(f"^{t}\n" for t in new_tips)
+        lost = set(run(["rev-list", "--stdin"], cwd, input=spec.encode()).decode().split())
+    present = set(existing_objects(sorted(set(commits)), cwd))
+    return {c for c in commits if c in present and c not in lost}
+
+
 def parse_rev_list_objects(stream: IO[bytes]) -> Iterator[tuple[bytes, bytes | None]]:
     for line in stream:
         oid, sep, path = line.rstrip(b"\n").partition(b" ")

@@ -22,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", metavar="DATE", help="only commits newer than DATE (git rev-list --since)")
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
     p.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a terminal")
+    p.add_argument("--state", metavar="FILE", type=Path,
+                   help="incremental audits: the first run scans everything and writes FILE; later runs scan "
+                        "only what is new since, and mark each finding new or known (FILE holds object ids "
+                        "and fingerprints, never a secret; an interrupted run resumes from it)")
     p.add_argument("--jobs", "-j", type=_jobs, metavar="N",
                    help="worker processes that read and scan objects (default: one per core for large "
                         "histories, 1 for small ones)")
@@ -66,8 +70,11 @@ def run(args: argparse.Namespace) -> int:
     engine = build_engine(cfg)
     progress = args.progress or sys.stderr.isatty()
     try:
-        result = audit(repo, engine, rev_args(args), progress, excludes=cfg.exclude_paths,
-                       max_size=cfg.max_file_size, jobs=args.jobs)
+        if args.state is not None:
+            result = _incremental(repo, engine, cfg, rev_args(args), args.state, progress, args.jobs)
+        else:
+            result = audit(repo, engine, rev_args(args), progress, excludes=cfg.exclude_paths,
+                           max_size=cfg.max_file_size, jobs=args.jobs)
     except git.GitError as exc:
         raise UsageError(str(exc)) from None
     report = Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)
@@ -75,3 +82,25 @@ def run(args: argparse.Namespace) -> int:
     mark_warnings(report, fail_policy(cfg))
     emit(args, report)
     return EXIT_FINDINGS if any(f.fingerprint not in report.warned for f in report.findings) else EXIT_CLEAN
+
+
+def _incremental(repo: Path, engine, cfg, revs: list[str], path: Path, progress: bool, jobs: int | None):
+    """``--state``: each finding marked new or known; findings gone since the last audit said."""
+    from scanner import state
+    from scanner.engine.text import printable
+
+    outcome = state.audit(repo, engine, cfg, revs, path, progress=progress, jobs=jobs)
+    result = outcome.result
+    for f in result.findings:
+        f.details = {**f.details, "history": outcome.status.get(f.fingerprint, "new")}
+    counts = {kind: sum(1 for f in result.findings if outcome.status.get(f.fingerprint) == kind)
+              for kind in ("new", "known")}
+    result.stats.update(counts, gone=len(outcome.gone))
+    sys.stderr.write(f"leakwarden: {outcome.note}; {counts['new']} new, {counts['known']} known, "
+                     f"{len(outcome.gone)} gone\n")
+    for entry in outcome.gone:
+        place = entry["places"][0] if entry["places"] else {}
+        sys.stderr.write(f"leakwarden: gone (no longer reachable from any ref): {entry['rule_id']} at "
+                         f"{printable(str(place.get('path', '?')))}, introduced in "
+                         f"{str(place.get('commit', ''))[:12]}\n")
+    return result
