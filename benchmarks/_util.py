@@ -26,7 +26,9 @@ class Timing:
     own_rss_mb: float | None = None   # sampled: the peak of the process itself (VmHWM)
     tree_rss_mb: float | None = None  # sampled: the peak sum over the process and its descendants
     tree_anon_mb: float | None = None  # sampled: the same for anonymous memory (no mapped files)
+    tree_pss_mb: float | None = None   # sampled: the peak sum of proportional set sizes (shared pages split)
     cpu_by_process: dict[str, float] = field(default_factory=dict)  # sampled: CPU seconds by kind of process
+    rss_by_process: dict[str, float] = field(default_factory=dict)  # sampled: MB by kind, at the tree's peak
 
 
 class _RssSampler(threading.Thread):
@@ -35,9 +37,10 @@ class _RssSampler(threading.Thread):
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.own_kb, self.tree_kb, self.anon_kb = pid, 0, 0, 0
+        self.pid, self.own_kb, self.tree_kb, self.anon_kb, self.pss_kb = pid, 0, 0, 0, 0
         self.done = threading.Event()
         self.cpu: dict[int, tuple[str, float]] = {}   # pid -> (kind, CPU seconds when last seen)
+        self.rss_at_peak: dict[str, float] = {}       # kind -> MB, summed, when the tree was at its peak
 
     def _tree(self) -> list[int]:
         pids, todo = [], [self.pid]
@@ -59,6 +62,12 @@ class _RssSampler(threading.Thread):
                 if line.startswith(("VmHWM:", "VmRSS:", "RssAnon:")):
                     key, value = line.split(":", 1)
                     out[key] = int(value.split()[0])
+            # Pss: a page shared by n processes (a forked worker's inherited pages, a pack file
+            # mapped by several git processes) counts 1/n in each, so the sum counts it once.
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    out["Pss"] = int(line.split()[1])
+                    break
         except (OSError, ValueError):
             pass
         return out
@@ -87,8 +96,15 @@ class _RssSampler(threading.Thread):
             stats = [self._status(p) for p in tree]
             if stats:
                 self.own_kb = max(self.own_kb, stats[0].get("VmHWM", 0))
-            self.tree_kb = max(self.tree_kb, sum(s.get("VmRSS", 0) for s in stats))
+            total = sum(s.get("VmRSS", 0) for s in stats)
+            if total > self.tree_kb:
+                self.rss_at_peak = {}
+                for pid, st in zip(tree, stats, strict=True):
+                    kind = self.cpu[pid][0] if pid in self.cpu else "?"
+                    self.rss_at_peak[kind] = self.rss_at_peak.get(kind, 0.0) + st.get("VmRSS", 0) / 1024
+            self.tree_kb = max(self.tree_kb, total)
             self.anon_kb = max(self.anon_kb, sum(s.get("RssAnon", 0) for s in stats))
+            self.pss_kb = max(self.pss_kb, sum(s.get("Pss", 0) for s in stats))
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -197,7 +213,9 @@ def run(cmd: list[str], *, cwd: Path | str | None = None, stdin: Path | None = N
         timing.own_rss_mb = sampler.own_kb / 1024
         timing.tree_rss_mb = sampler.tree_kb / 1024
         timing.tree_anon_mb = sampler.anon_kb / 1024
+        timing.tree_pss_mb = sampler.pss_kb / 1024
         timing.cpu_by_process = sampler.cpu_by_kind()
+        timing.rss_by_process = sampler.rss_at_peak
     return timing
 
 
