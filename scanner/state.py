@@ -179,7 +179,7 @@ def _combine(repo: Path, engine: "Engine", result: "HistoryResult", old: State |
             left.append((entry, places))
         else:
             gone.append(entry)
-    for (entry, places), finding in zip(left, _reread(repo, engine, left, message_label), strict=True):
+    for (entry, _places), finding in zip(left, _reread(repo, engine, left, message_label), strict=True):
         if finding is None:
             gone.append(entry)
             continue
