@@ -13,13 +13,18 @@ import sys
 from pathlib import Path
 
 MARKER = "# leakwarden-managed hook"
+# What older versions wrote into server hooks: still ours, so a reinstall replaces it.
+OLD_SERVER_MARKER = "# installed by leakwarden install --server"
 HOOKS = {"pre-commit": "staged", "pre-push": "pre-push"}
+SERVER_HOOK = "pre-receive"
+SERVER_LAYOUTS = ("plain", "gitlab", "gitea")   # where install --server puts it: install_server.py
+# Hooks that get input on stdin: a chained hook must see it too.
+_STDIN_HOOKS = ("pre-push", SERVER_HOOK)
 
 _SCRIPT = """\
 #!/bin/sh
 {marker}: written by 'leakwarden install'; reinstalling rewrites this file.
 {body}"""
-# A pre-push hook gets the ref list on stdin; a chained hook must see it too.
 _SAVE_STDIN = """\
 input=$(cat)
 [ -n "$input" ] && input="$input
@@ -35,11 +40,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="which hook (repeatable; default: pre-commit and pre-push)")
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
     p.add_argument("--force", action="store_true",
-                   help="replace a foreign hook even when <hook>.legacy already exists (with --server: "
-                        "replace a foreign pre-receive hook, keeping it as pre-receive.leakwarden-backup)")
+                   help="replace a foreign hook even when <hook>.legacy already exists (with --server "
+                        "--layout gitlab or gitea: replace a foreign file named leakwarden in pre-receive.d)")
     p.add_argument("--server", metavar="BARE_REPO",
-                   help="install the pre-receive hook into this repository on a git server instead, and "
-                        "turn on receive.advertisePushOptions for bypasses (docs/server.md)")
+                   help="install the pre-receive hook into this bare repository on a git server instead "
+                        "(docs/server.md)")
+    p.add_argument("--layout", choices=SERVER_LAYOUTS, default="plain",
+                   help="with --server, where the server looks for hooks: plain (hooks/pre-receive, an existing "
+                        "hook is kept and run first), gitlab (custom_hooks/pre-receive.d/), gitea "
+                        "(hooks/pre-receive.d/); default: plain")
     p.set_defaults(func=run)
 
 
@@ -47,9 +56,8 @@ def run(args: argparse.Namespace) -> int:
     if args.server:
         from scanner.commands.install_server import install
 
-        return install(Path(args.server), args.force)
+        return install(Path(args.server), args.force, args.layout)
     from scanner import git
-    from scanner.commands._common import warn
     from scanner.errors import UsageError
 
     try:
@@ -58,30 +66,41 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.repo}: not a git repository ({exc})") from None
     folder.mkdir(parents=True, exist_ok=True)
     for hook in args.hook or ["pre-commit", "pre-push"]:
-        path = folder / hook
-        legacy = folder / f"{hook}.legacy"
-        if path.exists() and not _ours(path):
-            if legacy.exists() and not args.force:
-                raise UsageError(f"{path} exists and was not written by leakwarden, and {legacy.name} is taken: "
-                                 "merge them by hand, or pass --force to replace the hook (the .legacy one "
-                                 "is still run)")
-            if not legacy.exists():
-                path.rename(legacy)
-                warn(f"kept the existing {hook} hook as {legacy}; it runs before leakwarden")
-        path.write_text(script(hook, legacy), encoding="utf-8")
-        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        sys.stdout.write(f"installed {hook} hook: {path}\n")
+        write_hook(folder / hook, hook, force=args.force)
     return 0
 
 
-def script(hook: str, legacy: Path) -> str:
-    quoted = shlex.quote(str(legacy))
-    push = hook == "pre-push"
+def write_hook(path: Path, hook: str, *, force: bool, chain: bool = True) -> None:
+    """Write the hook at ``path``. A foreign hook there is kept as ``<name>.legacy`` and run first
+    (``chain``), or, without ``chain``, replaced only with ``force``; raises UsageError otherwise."""
+    from scanner.commands._common import warn
+    from scanner.errors import UsageError
+
+    legacy = path.with_name(f"{path.name}.legacy")
+    if path.exists() and not _ours(path):
+        if not chain and not force:
+            raise UsageError(f"{path} exists and was not written by leakwarden: pass --force to replace it")
+        if chain and legacy.exists() and not force:
+            raise UsageError(f"{path} exists and was not written by leakwarden, and {legacy.name} is taken: "
+                             "merge them by hand, or pass --force to replace the hook (the .legacy one "
+                             "is still run)")
+        if chain and not legacy.exists():
+            path.rename(legacy)
+            warn(f"kept the existing {hook} hook as {legacy}; it runs before leakwarden")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(script(hook, legacy if chain else None), encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    sys.stdout.write(f"installed {hook} hook: {path}\n")
+
+
+def script(hook: str, legacy: Path | None) -> str:
+    push = hook in _STDIN_HOOKS
     chain = ""
-    if legacy.exists() or legacy.is_symlink():
+    if legacy is not None and (legacy.exists() or legacy.is_symlink()):
+        quoted = shlex.quote(str(legacy))
         run_legacy = f'printf %s "$input" | {quoted} "$@"' if push else f'{quoted} "$@"'
         chain = f'if [ -x {quoted} ]; then {run_legacy} || exit $?; fi\n'
-    leakwarden = f"{shlex.quote(sys.executable)} -m scanner {HOOKS[hook]}"
+    leakwarden = f"{shlex.quote(sys.executable)} -m scanner {HOOKS.get(hook, hook)}"
     if push:
         body = f'{_SAVE_STDIN}{chain}printf %s "$input" | {leakwarden} "$@"\n'
     else:
@@ -106,6 +125,7 @@ def _pythonpath() -> str:
 def _ours(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
-            return MARKER.encode() in fh.read(4096)
+            head = fh.read(4096)
+            return MARKER.encode() in head or OLD_SERVER_MARKER.encode() in head
     except OSError:
         return False

@@ -1,60 +1,62 @@
-"""``leakwarden install --server BARE_REPO``: install the pre-receive hook into a server repository.
+"""``leakwarden install --server BARE_REPO [--layout plain|gitlab|gitea]``: install the pre-receive
+hook into a server's bare repository, where that server looks for it.
+
+- plain (git over ssh, http-backend, git daemon, gitolite): ``hooks/pre-receive`` (core.hooksPath
+  is honoured). A hook already there is kept as ``pre-receive.legacy`` and run first, with the
+  same input.
+- gitlab: ``custom_hooks/pre-receive.d/leakwarden``; gitea: ``hooks/pre-receive.d/leakwarden``.
+  Those servers run every script in that directory themselves, next to their own hooks, so
+  nothing else is touched.
 
 The hook runs this Python with ``-m scanner``, so it keeps working when PATH differs for the
-server's git user. On Gitea-style layouts (a ``hooks/pre-receive.d/`` directory that the
-server's own pre-receive runs) the hook goes there, leaving the server's hook alone.
+server's git user.
 """
 from __future__ import annotations
 
-import os
-import shlex
-import stat
-import sys
 from pathlib import Path
 
 from scanner.commands._common import EXIT_CLEAN, EXIT_USAGE
-
-MARKER = "# installed by leakwarden install --server"
-
-
-def hook_script(python: str = sys.executable) -> str:
-    return ("#!/bin/sh\n"
-            f"{MARKER}\n"
-            "# Scans what each push brings and rejects secrets; policy: git config leakwarden.* "
-            "(docs/server.md).\n"
-            f"exec {shlex.quote(python)} -m scanner pre-receive \"$@\"\n")
+from scanner.commands.install import SERVER_HOOK, write_hook
 
 
-def install(bare_repo: Path, force: bool) -> int:
+def install(bare_repo: Path, force: bool, layout: str = "plain") -> int:
     """Install the hook into ``bare_repo``; 0 on success, 2 when it cannot (with a message)."""
     from scanner import git
     from scanner.commands._common import warn
+    from scanner.errors import UsageError
+
+    try:
+        target = hook_path(bare_repo, layout)
+        write_hook(target, SERVER_HOOK, force=force, chain=layout == "plain")
+        if layout == "plain":   # GitLab and Gitea advertise push options themselves
+            git.run(["config", "receive.advertisePushOptions", "true"], bare_repo)
+            print("set receive.advertisePushOptions=true (bypass: git push -o leakwarden.bypass=REASON)")
+    except (UsageError, git.GitError, OSError) as exc:
+        warn(f"error: {exc}")
+        return EXIT_USAGE
+    return EXIT_CLEAN
+
+
+def hook_path(bare_repo: Path, layout: str) -> Path:
+    """Where ``layout`` runs a pre-receive hook from; UsageError unless ``bare_repo`` is a bare repository."""
+    from scanner import git
+    from scanner.errors import UsageError
 
     if not bare_repo.is_dir():
-        warn(f"error: {bare_repo}: no such directory")
-        return EXIT_USAGE
+        raise UsageError(f"{bare_repo}: no such directory")
     try:
+        bare = git.run(["rev-parse", "--is-bare-repository"], bare_repo).strip() == b"true"
         hooks = Path(git.run(["rev-parse", "--git-path", "hooks"], bare_repo).decode("utf-8", "surrogateescape")
                      .strip())
-        git.run(["config", "receive.advertisePushOptions", "true"], bare_repo)
     except git.GitError as exc:
-        warn(f"error: {bare_repo}: not a git repository ({exc})")
-        return EXIT_USAGE
+        raise UsageError(f"{bare_repo}: not a git repository ({exc})") from None
+    if not bare:
+        raise UsageError(f"{bare_repo}: not a bare repository; a server's repositories are bare (git init "
+                         "--bare, or git clone --bare), and a pre-receive hook in a repository with a work "
+                         "tree would only run for pushes into it")
     hooks = hooks if hooks.is_absolute() else bare_repo / hooks
-    target = hooks / "pre-receive.d" / "leakwarden" if (hooks / "pre-receive.d").is_dir() else hooks / "pre-receive"
-    if target.exists() and MARKER not in target.read_text("utf-8", "replace"):
-        if not force:
-            warn(f"error: {target} exists and was not installed by leakwarden; use --force to replace it "
-                 "(it is kept as a backup), or call 'python -m scanner pre-receive' from it")
-            return EXIT_USAGE
-        backup = target.with_name(target.name + ".leakwarden-backup")
-        os.replace(target, backup)
-        print(f"kept the previous hook as {backup}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(hook_script(), encoding="utf-8")
-    tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    os.replace(tmp, target)
-    print(f"installed {target}")
-    print("set receive.advertisePushOptions=true (bypass: git push -o leakwarden.bypass=REASON)")
-    return EXIT_CLEAN
+    if layout == "gitlab":
+        return bare_repo / "custom_hooks" / "pre-receive.d" / "leakwarden"
+    if layout == "gitea":
+        return hooks / "pre-receive.d" / "leakwarden"
+    return hooks / SERVER_HOOK
