@@ -158,7 +158,7 @@ def smart_http(tmp: Path) -> Iterator[Server]:
     root = web / "repos"
     root.mkdir()
     repo = hooked_repo(root / "app.git")
-    password = base64.b64encode(os.urandom(12)).decode()
+    password = os.urandom(12).hex()   # URL-safe: it goes into the remote URL
     sha = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
     (web / "htpasswd").write_text(f"alice:{{SHA}}{sha}\n")
     port = free_port()
