@@ -83,7 +83,7 @@ class Engine:
 
     def scan_text(self, data: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> list[Finding]:
         named = self._by_path(data, path, first_line) if by_path else []
-        candidates = self._candidates(data, decode_depth=1)
+        candidates = self._candidates(data, path, decode_depth=1)
         if not candidates:
             return named
         index = LineIndex(data, first_line)
@@ -98,12 +98,14 @@ class Engine:
         return self.files.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
 
     # -- stages -------------------------------------------------------------------------
-    def _candidates(self, data: bytes, decode_depth: int) -> list[Candidate]:
+    def _candidates(self, data: bytes, path: str, decode_depth: int) -> list[Candidate]:
         by_rule, decode_at = self.prefilter.hits(data)
         out: list[Candidate] = []
         seen: set[tuple[str, int, int]] = set()
         for ridx, hits in by_rule.items():
             rule = self.content_rules[ridx]
+            if rule.in_files and not rule.applies_to(path):
+                continue
             for ws, we in self._windows(data, rule, hits):
                 for cand in self._confirm(rule, data, ws, we):
                     key = (rule.id, cand.start, cand.end)
@@ -111,7 +113,7 @@ class Engine:
                         seen.add(key)
                         out.append(cand)
         if decode_depth and decode_at:
-            out.extend(self._decoded(data, decode_at, seen))
+            out.extend(self._decoded(data, path, decode_at, seen))
         return out
 
     def _windows(self, data: bytes, rule: Rule, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -160,14 +162,14 @@ class Engine:
             pass  # a rule that cannot finish on this window is a bad rule, not a finding
         return out
 
-    def _decoded(self, data: bytes, decode_at: list[int], seen: set) -> list[Candidate]:
+    def _decoded(self, data: bytes, path: str, decode_at: list[int], seen: set) -> list[Candidate]:
         out = []
         runs = sorted({decode.base64_run(data, at - 1) for at in decode_at})
         for rs, re_ in runs:
             plain = decode.decode_base64(data[rs:re_])
             if not plain:
                 continue
-            for cand in self._candidates(plain, decode_depth=0):
+            for cand in self._candidates(plain, path, decode_depth=0):
                 key = (cand.rule.id, rs, re_)
                 if key in seen:
                     continue

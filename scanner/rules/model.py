@@ -26,7 +26,7 @@ REQUIRED = ("id", "name", "type", "description", "severity", "confidence",
 CONTENT_KEYS = ("regex", "keywords")
 FILE_KEYS = ("paths", "parser")
 OPTIONAL = ("entropy", "validator", "multiline", "tags", "fix", "priority", "prefilter",
-            "fields", "context", "advice", "credential", "aliases")
+            "fields", "context", "advice", "credential", "aliases", "in_files")
 CONTEXTS = ("credential-file", "config", "dotenv")
 CREDENTIAL_KEYS = ("kind", "grants", "lifetime", "new", "new_url", "revoke", "revoke_method")
 REVOKE_METHODS = ("leakwarden-revoke", "api", "settings", "provider")
@@ -60,12 +60,25 @@ class Rule:
     advice: str = ""         # what kind of credential fits better, appended to every fix
     credential: dict[str, str] = field(default_factory=dict)   # what it grants, how to replace and revoke it
     aliases: list[str] = field(default_factory=list)   # other tools' ids for it, e.g. "gitleaks:github-pat"
+    in_files: list[str] = field(default_factory=list)  # content rules: only in files matching these globs
     source: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
+    _in_files: Any = field(default=None, repr=False, compare=False)
 
     @property
     def by_path(self) -> bool:
         return bool(self.paths)
+
+    def applies_to(self, path: str) -> bool:
+        """Does a content rule run on this path? Only ``in_files`` narrows it (globs on the
+        file name, case-insensitive), for rules that mean something only in some formats."""
+        if not self.in_files:
+            return True
+        if self._in_files is None:
+            import fnmatch
+            import re
+            self._in_files = re.compile("|".join(fnmatch.translate(g.lower()) for g in self.in_files))
+        return self._in_files.match(path.replace("\\", "/").rpartition("/")[2].lower()) is not None
 
     @property
     def compiled(self) -> Any:
@@ -127,13 +140,13 @@ def _check_item(item: dict[str, Any], where: str) -> None:
         raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}")
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    if by_path and any(k in item for k in CONTENT_KEYS):
+    if by_path and any(k in item for k in (*CONTENT_KEYS, "in_files")):
         raise ConfigError(f"{where}: a rule has either 'regex' and 'keywords' or 'paths' and 'parser', not both")
     if item["severity"] not in SEVERITIES:
         raise ConfigError(f"{where}: key 'severity' must be one of {', '.join(SEVERITIES)}")
     if item["confidence"] not in CONFIDENCES:
         raise ConfigError(f"{where}: key 'confidence' must be one of {', '.join(CONFIDENCES)}")
-    for key in ("keywords", "paths", "fields", "aliases", "tags"):
+    for key in ("keywords", "paths", "fields", "aliases", "tags", "in_files"):
         if key in item and (not isinstance(item[key], list) or not all(isinstance(k, str) and k for k in item[key])
                             or (key in ("keywords", "paths") and not item[key])):
             raise ConfigError(f"{where}: key '{key}' must be a non-empty list of strings")
@@ -158,15 +171,18 @@ def _check_item(item: dict[str, Any], where: str) -> None:
             _check_prefilter(item["prefilter"], where)
         if "secret" not in compiled.groupindex:
             raise ConfigError(f"{where}: key 'regex' needs a named group (?P<secret>...)")
-    example_keys = ({"path", "text"}, {"path", "text", "secret"}) if by_path else ({"text", "secret"},)
+    # Examples of rules that go by the path (file rules, in_files) say which path they are at.
+    example_keys = ({"path", "text"}, {"path", "text", "secret"}) if by_path else \
+        ({"text", "secret"}, {"path", "text", "secret"})
     for ex in item["examples"]:
         if not isinstance(ex, dict) or set(ex) not in example_keys:
             shape = "{ path = ..., text = ..., secret = ... } (secret optional)" if by_path else \
-                "{ text = ..., secret = ... }"
+                "{ text = ..., secret = ... } (and path = ..., optional)"
             raise ConfigError(f"{where}: each of 'examples' must be {shape}")
     for neg in item["negative_examples"]:
-        if not (isinstance(neg, str) if not by_path else isinstance(neg, dict) and set(neg) == {"path", "text"}):
-            shape = "{ path = ..., text = ... }" if by_path else "a string"
+        table = isinstance(neg, dict) and set(neg) == {"path", "text"}
+        if not (table if by_path else isinstance(neg, str) or table):
+            shape = "{ path = ..., text = ... }" if by_path else "a string or { path = ..., text = ... }"
             raise ConfigError(f"{where}: each of 'negative_examples' must be {shape}")
 
 
@@ -226,5 +242,5 @@ def rules_hash(rules: list[Rule]) -> str:
     h = hashlib.sha256()
     for r in rules:
         h.update(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags),
-                       r.prefilter, tuple(r.paths), r.parser, tuple(r.fields))).encode())
+                       r.prefilter, tuple(r.paths), r.parser, tuple(r.fields), tuple(r.in_files))).encode())
     return h.hexdigest()[:32]

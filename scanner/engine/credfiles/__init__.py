@@ -61,6 +61,10 @@ PARSERS = {
     "hex32": "apps:hex32",
     "yaml-key": "apps:yaml_key",
     "dotenv": "dotenv:detect",
+    "json-keys": "configs:json_keys",
+    "xml": "configs:xml_fields",
+    "pairs": "configs:pairs",
+    "sql": "configs:sql_dump",
 }
 
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 _DEFINE = re.compile(rb"""define\s*\(\s*(['"])(?P<name>[A-Za-z_]+)\1\s*,\s*(['"])(?P<value>(?:(?!\3).)*)\3""")
 _WP_SAMPLE = "put your unique phrase here"
 _HEX32 = re.compile(rb"^\s*([0-9a-f]{32})\s*$")
-_YAML_KEY = re.compile(rb"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*:\s*(?P<value>.*?)\s*(?:\s#.*)?$")
+_YAML_KEY = re.compile(rb"^(?P<indent>\s*)(?:-\s+)?(?P<key>:?[A-Za-z_][A-Za-z0-9_.-]*)\s*:\s*(?P<value>.*?)\s*(?:\s#.*)?$")
 
 
 def _defines(rule: Rule, data: bytes) -> list[tuple[str, str, int, int]]:

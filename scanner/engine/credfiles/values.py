@@ -58,28 +58,41 @@ def live(value: str) -> bool:
 
 def weak(value: str) -> bool:
     """A password someone chose rather than generated (``hunter22``, ``swordfish``, ``pass123``)."""
-    return len(value) < 10 or bool(_WORDISH.match(value)) or shannon(value) < 3.0
+    return len(value) < 10 or (len(value) < 16 and bool(_WORDISH.match(value))) or shannon(value) < 3.0
 
 
-def hit(start: int, end: int, field: str, value: str, **details: object) -> Hit:
-    """A value's hit; a weak one is reported, at medium confidence at most, and says so."""
+def hit(start: int, end: int, field: str, value: str, plain: str | None = None, **details: object) -> Hit:
+    """A value's hit; a weak one is reported, at medium confidence at most, and says so.
+    ``plain`` is the password when the file holds it encoded (FileZilla's base64)."""
     from scanner.engine.credfiles import Hit
 
-    if weak(value):
+    if weak(value if plain is None else plain):
         return Hit(start, end, field, value, details={**details, "weak": True}, confidence="medium")
     return Hit(start, end, field, value, details=dict(details))
 
 
+def _globs(fields: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(fnmatch.translate(f) for f in fields)) if fields else None
+
+
 @lru_cache(maxsize=256)
 def _field_test(fields: tuple[str, ...]) -> Callable[[str], bool]:
-    exact = {f.lower() for f in fields if not any(c in f for c in "*?[")}
-    globs = [f.lower() for f in fields if f.lower() not in exact]
-    rx = re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
-    return lambda key: key.lower() in exact or (rx is not None and rx.match(key.lower()) is not None)
+    lowered = [f.lower() for f in fields]
+    exact = {f for f in lowered if not any(c in f for c in "*?[!")}
+    take = _globs([f for f in lowered if f not in exact and not f.startswith("!")])
+    skip = _globs([f[1:] for f in lowered if f.startswith("!")])
+
+    def test(key: str) -> bool:
+        key = key.lower()
+        if skip is not None and skip.match(key):
+            return False
+        return key in exact or (take is not None and take.match(key) is not None)
+    return test
 
 
 def wanted(rule: Rule) -> Callable[[str], bool]:
-    """Does a key name one of the rule's ``fields`` (case-insensitive, globs allowed)?"""
+    """Does a key name one of the rule's ``fields`` (case-insensitive, globs allowed; a field
+    that starts with ``!`` excludes the keys it matches, e.g. ``!*_arn``)?"""
     return _field_test(tuple(rule.fields))
 
 
