@@ -5,7 +5,7 @@ import json
 from typing import IO
 
 from scanner import __version__
-from scanner.report import SCHEMA_VERSION, Report
+from scanner.report import SCHEMA_VERSION, Report, escape
 
 
 def _document(report: Report, show_secrets: bool) -> dict:
@@ -14,14 +14,14 @@ def _document(report: Report, show_secrets: bool) -> dict:
         d = f.as_dict(show_secret=show_secrets)
         d["blocking"] = f.fingerprint not in report.warned
         findings.append(d)
-    return {
+    return escape.deep({
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "leakwarden", "version": __version__, "command": report.tool_command},
         "findings": findings,
         "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
         "errors": [{"path": p, "error": e} for p, e in report.errors],
         "stats": report.stats,
-    }
+    })
 
 
 def render_json(report: Report, out: IO[str], show_secrets: bool, color: bool) -> None:

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from typing import IO
 
-from scanner.engine.text import printable
-from scanner.report import Report
+from scanner.engine import text
+from scanner.report import Report, escape
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
 MAX_PLACES = 10
 _ENCODINGS = {"base64": "found inside base64", "escaped": "found inside string escapes", "percent": "found percent-encoded"}
+
+
+def printable(value: str) -> str:
+    return text.printable(escape.text(value))
 
 
 def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> None:
