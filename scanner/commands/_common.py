@@ -64,7 +64,7 @@ def mark_warnings(report, policy) -> None:
     report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
 
 
-def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "jsonl", "sarif")) -> None:
+def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "jsonl", "sarif", "html")) -> None:
     p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--show-secrets", action="store_true",

@@ -1,4 +1,4 @@
-"""Reporters turn findings into text, JSON, JSON lines or SARIF."""
+"""Reporters turn findings into text, JSON, JSON lines, SARIF or a self-contained HTML page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,6 +27,8 @@ def renderer(fmt: str) -> Callable[[Report, IO[str], bool, bool], None]:
         render = render_json if fmt == "json" else render_jsonl
     elif fmt == "sarif":
         from scanner.report.sarif import render
+    elif fmt == "html":
+        from scanner.report.html import render
     else:
         raise ValueError(fmt)
     return render
