@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 
 from scanner import __version__
@@ -11,8 +13,13 @@ from scanner import __version__
 COMMANDS = {
     "scan": "scan", "rules": "rules", "staged": "staged", "pre-push": "pre_push",
     "pre-receive": "pre_receive", "history": "history", "install": "install", "baseline": "baseline",
-    "remediate": "remediate", "verify": "verify", "revoke": "revoke",
+    "remediate": "remediate", "verify": "verify", "revoke": "revoke", "init": "init",
+    "completion": "completion",
 }
+
+
+def _command_word(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -24,11 +31,23 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                "2 usage or configuration error, 3 internal error.")
     parser.add_argument("--version", action="version", version=f"leakwarden {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    chosen = next((a for a in (argv or []) if not a.startswith("-")), None)
+    chosen = _command_word(argv or [])
     names = [chosen] if chosen in COMMANDS else list(COMMANDS)
     for name in names:
         importlib.import_module(f"scanner.commands.{COMMANDS[name]}").register(sub)
     return parser
+
+
+def _unknown_command(argv: list[str]) -> str:
+    """'unknown command' with the nearest known one, before argparse's long usage message."""
+    import difflib
+
+    chosen = _command_word(argv)
+    if chosen is None or chosen in COMMANDS:
+        return ""
+    near = difflib.get_close_matches(chosen, list(COMMANDS), n=1)
+    hint = f"; did you mean '{near[0]}'?" if near else f"; commands: {', '.join(COMMANDS)}"
+    return f"error: unknown command '{chosen}'{hint}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,13 +55,19 @@ def main(argv: list[str] | None = None) -> int:
     from scanner.errors import ConfigError, UsageError
 
     argv = sys.argv[1:] if argv is None else argv
+    unknown = _unknown_command(argv)
+    if unknown:
+        warn(unknown)
+        return EXIT_USAGE
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()   # inside the try: a reader that went away is seen here, not at exit
+        return code
     except (ConfigError, UsageError) as exc:
         warn(f"error: {exc}")
         return EXIT_USAGE
@@ -50,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         warn("interrupted")
         return 130
     except BrokenPipeError:
-        return EXIT_INTERNAL
+        # The reader stopped (`leakwarden history | head -1`): not an error of ours. Quiet, and
+        # the status a process killed by SIGPIPE has, as other filters do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except Exception as exc:  # noqa: BLE001 - the last line of defence maps to exit 3
         # The type and message only: a traceback could carry scanned content.
         warn(f"internal error: {type(exc).__name__}: {exc}")

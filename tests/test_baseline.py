@@ -142,6 +142,7 @@ def test_audit_interactive_on_a_terminal(leaky):
     os.close(main)
     text = seen.decode()
     assert "[t]rue positive" in text and "location:" in text and tok not in text
+    assert "\\x0a" not in text and "\n[1/" in text.replace("\r", "")   # a blank line, not an escape
     statuses = {e["rule_id"]: (e["status"], e["note"]) for e in _entries(repo)}
     assert statuses[ordered[0]] == ("false-positive", "not a real key")
     assert statuses[ordered[1]] == ("unaudited", "")

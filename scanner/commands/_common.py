@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
@@ -11,6 +12,7 @@ from typing import IO, Iterator
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+STARTED = time.monotonic()   # every command imports this module first: the run's clock for its summary
 CONFIDENCES = tuple(CONFIDENCE_ORDER)   # low .. high
 SEVERITIES = tuple(SEVERITY_ORDER)      # low .. critical
 
@@ -69,7 +71,10 @@ def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--show-secrets", action="store_true",
                    help="print secrets in full (never the default; use with care)")
-    p.add_argument("--no-color", action="store_true", help="no colour even on a terminal")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the text report: auto (a terminal, unless NO_COLOR is set or TERM=dumb; "
+                        "FORCE_COLOR forces it), always or never (default: auto)")
+    p.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
 
 
 def load_config(args: argparse.Namespace, start: Path):
@@ -90,7 +95,16 @@ def load_config(args: argparse.Namespace, start: Path):
 
 
 def use_color(args: argparse.Namespace, stream: IO[str]) -> bool:
-    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR") or getattr(args, "output", None):
+    """--color always/never win; then NO_COLOR, FORCE_COLOR and TERM=dumb (https://no-color.org,
+    https://force-color.org), then whether the report goes to a terminal."""
+    choice = getattr(args, "color", "auto")
+    if choice != "auto":
+        return choice == "always"
+    if getattr(args, "output", None) or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    if os.environ.get("TERM") == "dumb":
         return False
     return hasattr(stream, "isatty") and stream.isatty()
 
@@ -110,7 +124,16 @@ def emit(args: argparse.Namespace, report) -> None:
     render = renderer(args.format)
     with output(args) as out:
         render(report, out, args.show_secrets, use_color(args, out))
+    summarize(report)
 
+
+def summarize(report) -> None:
+    """The run's one-line summary on stderr, clean runs included (after the report, so a reader of
+    stdout alone still gets only the report)."""
+    from scanner.report.text import summary_line
+
+    sys.stdout.flush()
+    warn(summary_line(report, time.monotonic() - STARTED))
 
 def warn(message: str) -> None:
     from scanner.engine.text import printable

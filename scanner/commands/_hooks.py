@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, add_baseline_option, add_config_options,
-                                      add_fail_options, add_output_options, apply_baseline, emit, fail_policy,
+                                      add_fail_options, add_output_options, apply_baseline, emit, fail_policy, summarize,
                                       load_config, mark_warnings)
 
 ADVICE = {
@@ -52,6 +52,8 @@ def finish(args: argparse.Namespace, cfg, policy, report, *, what: str) -> int:
     blocking = any(f.fingerprint not in report.warned for f in report.findings)
     if report.findings or report.errors or args.format != "text":
         emit(args, report)
+    else:
+        summarize(report)
     if blocking:
         sys.stdout.flush()  # the report first, then the advice
         sys.stderr.write(ADVICE[what])

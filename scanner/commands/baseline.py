@@ -179,7 +179,8 @@ def _interactive(bl, revisit: bool) -> int:
         _say("nothing to audit: every entry has a status (use --all to revisit them)")
         return EXIT_CLEAN
     for n, entry in enumerate(todo, 1):
-        _say(f"\n[{n}/{len(todo)}] {entry.get('type', entry.get('rule_id', '?'))}")
+        sys.stdout.write("\n")   # a blank line between entries (printable would escape it)
+        _say(f"[{n}/{len(todo)}] {entry.get('type', entry.get('rule_id', '?'))}")
         _say(f"    secret:   {entry.get('redacted', '')}")
         _say(f"    rule:     {entry.get('rule_id', '?')}")
         _say(f"    location: {_where(entry)}")

@@ -57,3 +57,26 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
         if warned:
             summary += f" ({warned} warning{'s' if warned != 1 else ''})"
         out.write(c(_BOLD, summary) + "\n")
+
+
+# What each command's stats call the units it scanned.
+_UNITS = (("files_scanned", "file"), ("objects", "object"), ("commits_scanned", "commit"))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(report: Report, seconds: float) -> str:
+    """One line for stderr: what was scanned, how long it took, what was found and skipped."""
+    stats = report.stats
+    scanned = [_plural(int(stats[key]), unit) for key, unit in _UNITS if key in stats]
+    if "bytes" in stats:
+        scanned.append(f"{int(stats['bytes']) / 1e6:.1f} MB")
+    what = f"scanned {', '.join(scanned)}" if scanned else f"{report.tool_command} done"
+    warned = sum(1 for f in report.findings if f.fingerprint in report.warned)
+    blocking = len(report.findings) - warned
+    found = (f"{_plural(len(report.findings), 'finding')} ({blocking} blocking, {_plural(warned, 'warning')}"
+             f", {int(stats.get('baselined', 0))} in baseline)")
+    tail = f"{len(report.skipped)} skipped" + (f", {_plural(len(report.errors), 'error')}" if report.errors else "")
+    return f"{what} in {seconds:.2f} s: {found}; {tail}"
