@@ -11,7 +11,6 @@ import datetime as _dt
 import html
 import posixpath
 from collections import Counter
-from types import SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any
 
 from scanner import __version__
@@ -97,11 +96,11 @@ def _timeline(dates: list[str]) -> str:
 
 def _steps(findings: list[Finding]) -> dict[str, list[str]]:
     """Per fingerprint, the ordered steps of ``leakwarden remediate`` (the plan holds no secret)."""
+    from scanner.rules.model import load_builtin
     from scanner.remediation import plan
 
-    # The finding carries its rule's prose (type, fix, url): enough for the plan's fallback kinds.
-    rules = {f.rule_id: SimpleNamespace(description=f.type, url=f.url, remediation=f.fix) for f in findings}
-    doc = plan.build(plan.from_findings(findings), rules)
+    # The built-in rules hold the credential prose; a user rule falls back to the plan's generic steps.
+    doc = plan.build(plan.from_findings(findings), {r.id: r for r in load_builtin()})
     out: dict[str, list[str]] = {}
     for sec in doc["secrets"]:
         out[sec["fingerprint"]] = [step["text"] + (f" ({step['url']})" if step.get("url") else "")
