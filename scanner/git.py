@@ -721,3 +721,15 @@ def tree_blobs(tree: str, cwd: str | Path | None = None) -> list[tuple[str, str]
             out.append((oid.decode(), path.decode("utf-8", "surrogateescape")))
     return out
 
+
+
+def refs_containing(commits: list[str], cwd: str | Path | None = None) -> dict[str, list[str]]:
+    """For each commit (or annotated tag), the refs that reach it: where a leaked secret is still
+    served from. An id that is not a commit (a tag object) is looked up by the refs that name it."""
+    out: dict[str, list[str]] = {}
+    for oid in commits:
+        listed = run(["for-each-ref", "--format=%(refname)", f"--contains={oid}"], cwd, check=False)
+        if not listed:
+            listed = run(["for-each-ref", "--format=%(refname)", f"--points-at={oid}"], cwd, check=False)
+        out[oid] = listed.decode("utf-8", "surrogateescape").split()
+    return out

@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     if args.history:
         from scanner.commands._history import history_findings
 
-        leaks = plan.from_findings(history_findings(start, build_engine(cfg)))
+        findings = history_findings(start, build_engine(cfg))
+        _fill_refs(findings, start)
+        leaks = plan.from_findings(findings)
     else:
         leaks = plan.from_report(_read_report(args.report))
     expressions_file = None
@@ -60,6 +62,18 @@ def run(args: argparse.Namespace) -> int:
         else:
             render.markdown(doc, out)
     return EXIT_CLEAN
+
+
+def _fill_refs(findings, repo: Path) -> None:
+    """The ref column: which refs still reach each place, i.e. what the rewrite must cover."""
+    from scanner import git
+
+    commits = sorted({str(o["commit"]) for f in findings for o in f.occurrences if o.get("commit")})
+    refs = git.refs_containing(commits, repo)
+    for f in findings:
+        for occ in f.occurrences:
+            if occ.get("commit") and not occ.get("ref"):
+                occ["ref"] = " ".join(refs.get(str(occ["commit"]), []))
 
 
 def _read_report(name: str):

@@ -43,5 +43,9 @@ def kind_for(rule_id: str, rule: Rule | None = None) -> Kind:
         revoke = f"{LEAKWARDEN_REVOKE} {revoke}".strip()
     return Kind(cred.get("kind", "provider"), cred.get("grants", description),
                 cred.get("lifetime", "Depends on the issuer."),
-                cred.get("new", f"Create a new credential with its issuer. {remediation}"), new_url,
-                revoke or f"Revoke or delete the old one as its issuer documents{': ' + url if url else ''}.", method)
+                # The rule's remediation is a whole sequence ("delete the key, create a new one"):
+                # it belongs after the replacement, in the revoke step, never in step 1.
+                cred.get("new", f"Create a new credential with its issuer{': ' + new_url if new_url else ''}, "
+                                "keeping the old one working until step 3."), new_url,
+                revoke or f"Once nothing uses the old one, revoke or delete it as its issuer documents"
+                          f"{': ' + url if url else ''}. The rule's advice: {remediation}", method)

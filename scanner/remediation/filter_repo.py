@@ -39,7 +39,9 @@ def write(path: Path, leaks) -> int:
     """Write the expressions for every leak whose secret is known; 0600 from the first byte."""
     lines: list[str] = []
     for leak in leaks:
-        if leak.secret:
+        # A whole credential file's "secret" is its key=value list, text that is in no blob:
+        # the plan removes such files by path (--invert-paths) instead.
+        if leak.secret and not leak.file_level:
             lines.extend(e for e in expressions(leak.secret, leak.encodings) if e not in lines)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)   # an existing file keeps its old mode through O_CREAT

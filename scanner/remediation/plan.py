@@ -26,6 +26,13 @@ REWRITE_CAVEATS = [
 ]
 
 
+# filter-repo removes the `origin` remote so that nothing is pushed by mistake: put it back first.
+AFTER_REWRITE = [
+    "git remote add origin URL   # filter-repo removed the remote; use the repository's URL",
+    "git push --force --all origin && git push --force --tags origin",
+]
+
+
 @dataclass
 class Leak:
     fingerprint: str
@@ -38,6 +45,15 @@ class Leak:
     encodings: set[str] = field(default_factory=set)
     occurrences: list[dict[str, Any]] = field(default_factory=list)
     first_commit: str = ""
+    file_level: bool = False   # a whole credential file (.env, credentials.json): removed by path
+    parts: list[Leak] = field(default_factory=list)   # the other halves of one credential (a key id)
+
+
+# An id and its secret, found apart by two rules, are one credential when they sit within
+# PAIR_LINES lines of each other in the same file: one plan, not two. (A Twilio SID or an OAuth
+# client id is not a secret and has no rule, so only pairs whose id is a finding are listed.)
+PAIRS = {"aws-access-key-id": "aws-secret-access-key", "alibaba-access-key-id": "alibaba-access-key-secret"}
+PAIR_LINES = 3
 
 
 def _occurrence(path: str, line: int, commit: str = "", **extra: Any) -> dict[str, Any]:
@@ -58,6 +74,8 @@ def _merge(leaks: dict[str, Leak], fp: str, item: dict[str, Any], secret: str | 
         leak.secret = secret
     if item.get("encoding"):
         leak.encodings.add(item["encoding"])
+    if isinstance(item.get("details"), dict) and item["details"].get("file_level"):
+        leak.file_level = True
     if item.get("commit") and not leak.first_commit:
         leak.first_commit = item["commit"]
     seen = {(o.get("commit"), o.get("path"), o.get("line"), o.get("ref")) for o in leak.occurrences}
@@ -107,7 +125,38 @@ def _introduced(leak: Leak) -> dict[str, Any] | None:
     return {k: first[k] for k in ("commit", "author", "date", "path", "line") if k in first}
 
 
+def _near(a: Leak, b: Leak) -> bool:
+    return any(o.get("path") == p.get("path") and o.get("commit") == p.get("commit")
+               and abs(int(o.get("line", 0)) - int(p.get("line", 0))) <= PAIR_LINES
+               for o in a.occurrences for p in b.occurrences)
+
+
+def pair(leaks: list[Leak]) -> list[Leak]:
+    """Fold each id half into the secret half it sits next to."""
+    folded: set[str] = set()
+    for secret in leaks:
+        ids = [lk for lk in leaks if PAIRS.get(lk.rule_id) == secret.rule_id and lk.fingerprint not in folded
+               and _near(lk, secret)]
+        for half in ids:
+            folded.add(half.fingerprint)
+            secret.parts.append(half)
+    return [lk for lk in leaks if lk.fingerprint not in folded]
+
+
+def rewrite_command(leaks: list[Leak], expressions_file: str | None) -> str:
+    """One filter-repo run: whole credential files removed by path, every other secret replaced in
+    file contents and in commit and tag messages."""
+    import shlex
+
+    paths = sorted({str(o.get("path")) for lk in leaks if lk.file_level for o in lk.occurrences if o.get("commit")})
+    expr = shlex.quote(expressions_file) if expressions_file else "EXPRESSIONS_FILE"
+    removal = "".join(f" --path {shlex.quote(p)}" for p in paths)
+    return (f"git filter-repo{' --invert-paths' + removal if paths else ''} "
+            f"--replace-text {expr} --replace-message {expr}")
+
+
 def build(leaks: list[Leak], rules: dict[str, Any], expressions_file: str | None = None) -> dict[str, Any]:
+    leaks = pair(leaks)
     ordered = sorted(leaks, key=lambda lk: (-SEVERITY_ORDER.get(lk.severity, 0),
                                             str((_introduced(lk) or {}).get("date", "")), lk.fingerprint))
     secrets = [_secret_plan(lk, rules.get(lk.rule_id)) for lk in ordered]
@@ -124,8 +173,8 @@ def build(leaks: list[Leak], rules: dict[str, Any], expressions_file: str | None
         "history_rewrite": {
             "needed": in_history,
             "expressions_file": expressions_file,
-            "command": (f"git filter-repo --replace-text {expressions_file}" if expressions_file else
-                        "git filter-repo --replace-text EXPRESSIONS_FILE"),
+            "command": rewrite_command(leaks, expressions_file),
+            "after": AFTER_REWRITE,
             "caveats": REWRITE_CAVEATS,
             "manual": manual,
         },
@@ -144,7 +193,8 @@ def _located(path: str, line: int, advice: str) -> dict[str, Any]:
 def _secret_plan(leak: Leak, rule: Any) -> dict[str, Any]:
     kind = kind_for(leak.rule_id, rule)
     in_history = any(o.get("commit") for o in leak.occurrences)
-    places = sorted({(o.get("path", "?"), o.get("line", 0)) for o in leak.occurrences})
+    occurrences = leak.occurrences + [o for half in leak.parts for o in half.occurrences]
+    places = sorted({(o.get("path", "?"), o.get("line", 0)) for o in occurrences})
     if in_history:
         rewrite = ("Needed only if the text must disappear from the repository (it is or was public, or "
                    "policy requires it), and only after steps 1-3: remove it with the filter-repo "
@@ -166,8 +216,10 @@ def _secret_plan(leak: Leak, rule: Any) -> dict[str, Any]:
         "fingerprint": leak.fingerprint, "rule_id": leak.rule_id, "type": leak.type, "redacted": leak.redacted,
         "severity": leak.severity, "confidence": leak.confidence, "kind": kind.key, "grants": kind.grants,
         "lifetime": kind.lifetime, "introduced": _introduced(leak), "in_history": in_history,
-        "encodings": sorted(leak.encodings),
-        "occurrences": sorted(leak.occurrences, key=lambda o: (str(o.get("date", "")), str(o.get("commit", "")),
+        "encodings": sorted(leak.encodings), "file_level": leak.file_level,
+        "parts": [{"rule_id": h.rule_id, "type": h.type, "redacted": h.redacted, "fingerprint": h.fingerprint}
+                  for h in leak.parts],
+        "occurrences": sorted(occurrences, key=lambda o: (str(o.get("date", "")), str(o.get("commit", "")),
                                                                str(o.get("path", "")), o.get("line", 0))),
         "steps": steps,
     }

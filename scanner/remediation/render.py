@@ -28,6 +28,11 @@ def markdown(plan: dict[str, Any], out: IO[str]) -> None:
         out.write(f"\n## {n}. {_md(sec['type'])}: `{_md(sec['redacted'])}`\n\n")
         out.write(f"- Fingerprint: `{sec['fingerprint'][:16]}` (rule `{_md(sec['rule_id'])}`, severity "
                   f"{sec['severity']}, confidence {sec['confidence']})\n")
+        for half in sec.get("parts", []):
+            out.write(f"- Same credential as the {_md(half['type'])} `{_md(half['redacted'])}` next to it "
+                      f"(`{half['fingerprint'][:16]}`): one plan for both\n")
+        if sec.get("file_level"):
+            out.write("- A whole credential file: the rewrite removes the file from history by path\n")
         out.write(f"- What it grants: {printable(sec['grants'])}\n- Lifetime: {printable(sec['lifetime'])}\n")
         intro = sec["introduced"]
         if intro:
@@ -52,14 +57,14 @@ def markdown(plan: dict[str, Any], out: IO[str]) -> None:
     rw = plan["history_rewrite"]
     if rw["needed"]:
         out.write("\n## Rewriting history\n\n")
-        if rw["expressions_file"]:
-            out.write(f"After every secret above is rotated and revoked, in a fresh clone:\n\n"
-                      f"    {printable(rw['command'])}\n\nthen force-push every branch and tag, and delete the "
-                      "expressions file (it holds the secrets).\n\n")
-        else:
-            out.write("Generate the expressions file with `--filter-repo-file PATH` (needs `--history` or a "
-                      "report made with `--show-secrets`), then run `git filter-repo --replace-text PATH` in a "
-                      "fresh clone.\n\n")
+        if not rw["expressions_file"]:
+            out.write("First generate the expressions file with `--filter-repo-file PATH` (needs `--history` or "
+                      "a report made with `--show-secrets`); it stands for EXPRESSIONS_FILE below.\n\n")
+        out.write(f"After every secret above is rotated and revoked, in a fresh clone "
+                  f"(`git clone --mirror` keeps every branch and tag):\n\n    {printable(rw['command'])}\n\n"
+                  "then put the remote back (filter-repo removes it) and force-push every branch and tag:\n\n"
+                  + "".join(f"    {printable(line)}\n" for line in rw["after"])
+                  + "\nand delete the expressions file (it holds the secrets).\n\n")
         out.write("Caveats:\n\n")
         for c in rw["caveats"] + rw["manual"]:
             out.write(f"- {printable(c)}\n")
