@@ -123,3 +123,38 @@ def test_init_writes_a_config_the_loader_accepts_and_prints_the_snippet(tmp_path
     assert {h["id"] for h in snippet["repos"][0]["hooks"]} <= hook_ids
     again = leakwarden("init", "--repo", str(tmp_path))
     assert again.returncode == 2 and b"--force" in again.stderr
+
+
+def test_progress_counts_objects_and_fits_a_terminal_of_zero_columns(repo):
+    import fcntl
+    import pty
+    import re
+    import struct
+    import termios
+
+    for n in range(4):
+        (repo / f"f{n}.txt").write_text(f"file {n}\n" * 50)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"c{n}")
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 0, 0, 0))   # 24 rows, 0 columns
+    proc = subprocess.Popen([sys.executable, "-m", "scanner", "history", "--progress"], cwd=repo,
+                            stdout=subprocess.DEVNULL, stderr=child, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(child)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait() == 0
+    os.close(main)
+    frames = [f for f in seen.decode().replace("\r", "\n").splitlines() if f.startswith("history:")]
+    assert frames and all(f.rstrip().endswith("]") for f in frames), frames   # never cut short
+    assert all("object" in f for f in frames)
+    percents = [int(m.group(1)) for f in frames for m in [re.search(r"(\d+)%", f)] if m]
+    assert percents[-1] == 100 and all(p < 100 for p in percents[:-1]), percents

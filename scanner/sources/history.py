@@ -140,7 +140,6 @@ class _Walk:
         self.named: dict[str, list[str]] = {}   # blob -> the credential file names (.env...) it has
         self.tags: list[tuple[str, str]] = []   # (annotated tag, label)
         self.gitlinks: set[bytes] = set()   # paths of submodules: not scanned, reported once each
-        self.walked = 0                     # commits read so far, for the progress bar
 
     def _logs(self, streams: int) -> tuple[list[git.LogStream], list[int]]:
         """One ``git log`` for the whole walk, or, to use more cores, the walk's commits (in
@@ -182,7 +181,6 @@ class _Walk:
         for number, (log, base) in enumerate(zip(self.logs, self.bases, strict=True)):
             for commit in log.commits(base):
                 headers.append(_pack(number, commit.offset))
-                self.walked += 1
                 for blob, mode, raw, entry in commit.blobs:
                     if mode in _SKIPPED_MODES:
                         continue
@@ -338,7 +336,7 @@ def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool,
 
     from scanner.engine import pool
 
-    bar = _progress(repo, walk.rev_args) if progress else None
+    bar = _progress(repo) if progress else None
     feed = _Feed(repo, walk, max_size, resume)
     out = _Scanned(found=set(resume.found) if resume else set())
     scanned = _Prefix(resume)
@@ -355,8 +353,8 @@ def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool,
                 checkpoint(scanned.progress(out.found, feed.skipped))
                 last_save = time.monotonic()
             if bar is not None:
-                bar.update(walk.walked - bar.n)
-                bar.set_postfix_str(f"{out.objects:,} objects, {out.bytes / 1e6:,.0f} MB", refresh=False)
+                bar.update(out.objects - bar.n)
+                bar.set_postfix_str(f"{out.bytes / 1e6:,.0f} MB", refresh=False)
         feed.done()
         finished = True
     finally:
@@ -365,6 +363,7 @@ def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool,
         if reader is not None:
             reader.close()
         if bar is not None:
+            bar.total = bar.n   # the estimate also counted trees and objects no ref reaches
             bar.close()
     out.skipped.extend((oid, "", "object missing from the repository (a partial clone?)")
                        for oid in (*walk.first, *walk.outside) if oid not in feed.listed)
@@ -509,15 +508,23 @@ def _where(label: str, oid: str) -> str:
     return f"{label} ({oid[:12]})"
 
 
-def _progress(repo: Path, rev_args: list[str]):
+def _progress(repo: Path):
+    """Counts objects scanned, which is what the time goes on (commits are walked far ahead of the
+    scan, so a bar of commits reached 100 % early). The total is every object in the repository:
+    an upper bound, cheap to get, so the bar never reaches 100 % before the end."""
+    import shutil
+
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0   # no monitor thread: worker processes are forked from this one
     try:
-        total = int(git.run(["rev-list", "--count", *rev_args], repo).strip() or 0)
-    except (git.GitError, ValueError):
+        total: int | None = git.count_objects(repo) or None
+    except git.GitError:
         total = None
-    return tqdm(total=total, unit="commit", unit_scale=True, file=sys.stderr, desc="history", dynamic_ncols=True)
+    # A terminal that reports 0 columns (some CI consoles, serial lines) gets a fixed width.
+    width = shutil.get_terminal_size((0, 0)).columns
+    return tqdm(total=total, unit="object", unit_scale=True, file=sys.stderr, desc="history",
+                dynamic_ncols=width > 0, ncols=None if width > 0 else 80)
 
 
 def _tag_message(engine, oid: str, raw: bytes, label: str) -> list[_Hit]:
