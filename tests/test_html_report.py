@@ -130,3 +130,18 @@ def test_html_report_in_a_real_browser(audited, tmp_path):
         assert not errors, errors
     finally:
         browser.quit()
+
+
+def test_html_lists_baselined_secrets_with_their_triage_status(tmp_path):
+    token = make_token()
+    (tmp_path / "a.env").write_text(f"GITHUB_TOKEN={token}\n")
+    assert leakwarden("baseline", "create", "--no-ignore", ".", cwd=tmp_path).returncode == 0
+    assert leakwarden("baseline", "audit", "--all-unaudited", "false-positive", "--note", "a fixture",
+                      cwd=tmp_path).returncode == 0
+    out = leakwarden("scan", "--no-ignore", "--format", "html", ".", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    page = out.stdout.decode()
+    section = page[page.index('<section id="baseline">'):]
+    assert "In the baseline (1)" in section and "false-positive" in section and "a fixture" in section
+    assert "a.env:1" in section
+    assert_hidden(page, token)

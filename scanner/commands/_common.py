@@ -37,10 +37,13 @@ def apply_baseline(args: argparse.Namespace, cfg, report, start: Path | None = N
     path, named = baseline.default_path(getattr(args, "baseline", None), cfg, start or Path.cwd())
     if not named and not path.is_file():
         return
-    before = len(report.findings)
-    report.findings = baseline.load(path).filter(report.findings)
-    if before != len(report.findings):
-        report.stats["baselined"] = before - len(report.findings)
+    bl = baseline.load(path)
+    kept = bl.filter(report.findings)
+    # Their triage status (true/false positive, used in tests) is what the HTML report shows.
+    report.baselined = [(f, bl.entries[f.fingerprint]) for f in report.findings if f in bl]
+    report.findings = kept
+    if report.baselined:
+        report.stats["baselined"] = len(report.baselined)
 
 
 def add_fail_options(p: argparse.ArgumentParser, default: str = "the --min-confidence level") -> None:

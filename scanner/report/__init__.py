@@ -17,6 +17,9 @@ class Report:
     errors: list[tuple[str, str]] = field(default_factory=list)    # (path, what went wrong)
     warned: set[str] = field(default_factory=set)   # fingerprints shown as warnings, not failures
     stats: dict = field(default_factory=dict)
+    # Findings a baseline accepted, each with its baseline entry (status, note): not failures,
+    # but the HTML report lists them with their triage status.
+    baselined: list[tuple[Finding, dict]] = field(default_factory=list)
 
 
 def renderer(fmt: str) -> Callable[[Report, IO[str], bool, bool], None]:

@@ -132,6 +132,21 @@ def _row(f: Finding, blocking: bool, shown: str, steps: list[str]) -> str:
             f'<h4>Remediation</h4><ol>{step_items}</ol></td></tr></tbody>')
 
 
+def _baselined(accepted: list[tuple[Finding, dict]], show_secrets: bool) -> str:
+    """The secrets a baseline accepted, with their triage status and note."""
+    if not accepted:
+        return ""
+    rows = "".join(
+        f'<tr><td>{_e(f.type)}</td><td class="secret">{_e(f.secret if show_secrets else f.redacted)}</td>'
+        f'<td>{_e(_intro(f).get("path", f.path))}:{_e(_intro(f).get("line", f.line))}</td>'
+        f'<td class="triage">{_e(entry.get("status", "unaudited"))}</td><td>{_e(entry.get("note", ""))}</td></tr>'
+        for f, entry in accepted)
+    return (f'<section id="baseline"><h2>In the baseline ({len(accepted)})</h2><p>Known secrets that do not fail '
+            'the run, with their triage status (`leakwarden baseline audit`).</p><table><thead><tr><th>Type</th>'
+            f'<th>Secret</th><th>Introduced at</th><th>Status</th><th>Note</th></tr></thead><tbody>{rows}'
+            '</tbody></table></section>')
+
+
 def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> None:
     findings = report.findings
     blocking = [f for f in findings if f.fingerprint not in report.warned]
@@ -165,7 +180,7 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
 <dt>Findings</dt><dd><span id="total">{len(findings)}</span> ({len(blocking)} blocking,
  {len(findings) - len(blocking)} warnings)</dd>
 <dt>By confidence</dt><dd>{', '.join(f'{c}: {by_conf.get(c, 0)}' for c in reversed(CONFIDENCE_ORDER))}</dd>
-<dt>Baseline</dt><dd>{f'{_e(baseline)} known secret(s) in the baseline, not listed below' if baseline
+<dt>Baseline</dt><dd>{f'{_e(baseline)} known secret(s) in the baseline: see "In the baseline"' if baseline
                       else 'no finding was in a baseline'}</dd>
 <dt>Rules that matched</dt><dd>{', '.join(_e(r) for r in rules) or 'none'}</dd>
 </dl>{f'<ul class="notes">{notes}</ul>' if notes else ''}</section>
@@ -186,6 +201,7 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
 <th data-key="commit">Commit</th><th data-key="author">Author</th><th data-key="date">Date</th>
 <th data-key="places">Places</th></tr></thead>{rows}</table>
 {'' if findings else '<p class="empty">No secrets found.</p>'}</section>
+{_baselined(report.baselined, show_secrets)}
 <script>{_SCRIPT}</script></body></html>
 """)
 
