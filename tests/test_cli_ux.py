@@ -54,7 +54,7 @@ def test_colour_switches(tmp_path, args, env, on_pty, coloured):
     cmd = ["scan", "--no-ignore", *args, str(_dir_with_token(tmp_path))]
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     if on_pty:
-        out = _run_on_pty(cmd, env)   # _run_on_pty keeps os.environ; these tests set none of the two
+        out = _run_on_pty(cmd, env)
     else:
         out = subprocess.run([sys.executable, "-m", "scanner", *cmd], capture_output=True, stdin=subprocess.DEVNULL,
                              env={**base, "PYTHONPATH": str(ROOT), **env}, check=False).stdout

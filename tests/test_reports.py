@@ -51,8 +51,10 @@ def test_sarif_is_valid_for_code_scanning(cli, tmp_path):
 def _run_on_pty(args, env):
     import pty
     master, slave = pty.openpty()
+    # A colour-capable terminal whatever the test runner's own (TERM=dumb or NO_COLOR turn colour off).
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     proc = subprocess.Popen([sys.executable, "-m", "scanner", *args], stdout=slave, stderr=slave,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+                            env={**base, "TERM": "xterm-256color", "PYTHONPATH": str(ROOT), **env})
     os.close(slave)
     chunks = []
     while True:
