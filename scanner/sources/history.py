@@ -512,7 +512,7 @@ def _progress(repo: Path):
     """Counts objects scanned, which is what the time goes on (commits are walked far ahead of the
     scan, so a bar of commits reached 100 % early). The total is every object in the repository:
     an upper bound, cheap to get, so the bar never reaches 100 % before the end."""
-    import shutil
+    import os
 
     from tqdm import tqdm
 
@@ -522,7 +522,11 @@ def _progress(repo: Path):
     except git.GitError:
         total = None
     # A terminal that reports 0 columns (some CI consoles, serial lines) gets a fixed width.
-    width = shutil.get_terminal_size((0, 0)).columns
+    # The terminal itself, as tqdm asks it (not $COLUMNS); not a terminal: the fixed width too.
+    try:
+        width = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        width = 0
     return tqdm(total=total, unit="object", unit_scale=True, file=sys.stderr, desc="history",
                 dynamic_ncols=width > 0, ncols=None if width > 0 else 80)
 
