@@ -16,10 +16,10 @@ are scanned again at their paths once the walk has placed them. Blobs the walk n
 blobs that the selected commits hold are read: those it adds, and those an older commit added,
 which come from ``rev-list --objects``. Annotated tags are listed from the tips.
 
-Memory and disk: git writes the walks and the object listing to temporary files (ids and
-paths; never content, and never a message), read as they grow. For each blob only where it was
-seen is kept, as offsets into those files; the commits and paths of the few blobs with findings
-are read back at the end.
+Memory and disk: git writes the walks to temporary files (ids and paths; never content, and
+never a message), read as they grow; the object listing (ids and types) comes through a
+pipe. For each blob only where it was seen is kept, as offsets into those files; the commits
+and paths of the few blobs with findings are read back at the end.
 """
 from __future__ import annotations
 
