@@ -47,18 +47,24 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _listed(items: list[str]) -> str:
+    return ", ".join(f"`{_cell(i)}`" for i in items[:4]) + (", ..." if len(items) > 4 else "")
+
+
 def checks(rule: Rule) -> str:
-    """What a match rests on: a checksum or structure, a fixed prefix, or a name near the value."""
+    """What a match rests on: a checksum or structure, a fixed prefix, a name near the value, or
+    (for credential-file rules) the file's name and the parser that reads it."""
+    if rule.by_path:
+        return f"file name {_listed(rule.paths)}; parser `{rule.parser}`"
     parts = []
     if rule.validator:
         parts.append(_VALIDATED.get(rule.validator, f"validator {rule.validator}"))
-    secret = expand(rule.examples[0]["secret"], f"{rule.id}/doc") if rule.examples else ""
+    secret = expand(rule.examples[0].get("secret", ""), f"{rule.id}/doc") if rule.examples else ""
     prefix = max((k for k in rule.keywords if secret.startswith(k)), key=len, default="")
     if prefix:
         parts.append(f"prefix `{prefix}`")
     else:
-        shown = ", ".join(f"`{_cell(k)}`" for k in rule.keywords[:4]) + (", ..." if len(rule.keywords) > 4 else "")
-        parts.append(f"keyword {shown}")
+        parts.append(f"keyword {_listed(rule.keywords)}")
     if rule.entropy is not None:
         parts.append(f"entropy >= {rule.entropy:g}")
     return "; ".join(parts)
@@ -77,8 +83,10 @@ def render(files: list[Path] | None = None) -> str:
         "",
         f"{len(every)} rules: {conf['high']} high, {conf['medium']} medium and {conf['low']} low confidence.",
         "*Checks* says what a match rests on: a checksum or structure that a validator verifies, a",
-        "fixed prefix, or a keyword (usually the provider's variable name) next to the value.",
-        "Rules without a prefix or checksum are never high confidence.",
+        "fixed prefix, a keyword (usually the provider's variable name) next to the value, or, for",
+        "credential files, the file's name and the parser that reads it.",
+        "A rule that random high-entropy text could satisfy (no prefix, checksum or fixed structure)",
+        "is never high confidence.",
     ]
     for path, rules, prov in packs:
         lines += ["", f"## {path.name} ({len(rules)})", "",
