@@ -185,3 +185,12 @@ def test_install_function_for_the_lead(tmp_path: Path) -> None:
     server = bare(tmp_path)
     assert install_hook(server, force=False, layout="gitea") == 0
     assert "-m scanner pre-receive" in (server / "hooks" / "pre-receive.d" / "leakwarden").read_text()
+
+
+def test_a_hook_written_by_an_older_leakwarden_is_replaced_not_chained(tmp_path: Path) -> None:
+    server = bare(tmp_path)
+    old = "#!/bin/sh\n# installed by leakwarden install --server\nexec python3 -m scanner pre-receive \"$@\"\n"
+    executable(server / "hooks" / "pre-receive", old)
+    assert install(server).returncode == 0
+    assert not (server / "hooks" / "pre-receive.legacy").exists()
+    assert "leakwarden-managed hook" in (server / "hooks" / "pre-receive").read_text()

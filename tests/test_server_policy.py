@@ -190,8 +190,12 @@ def test_an_interrupted_hook_says_so_and_rejects(server: Path, sig: signal.Signa
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(ROOT), "GL_USER": "bob"})
     try:
-        while hook.poll() is None and not _reading_stdin(hook.pid):
+        for _ in range(6000):   # a minute at most, on a busy machine
+            if hook.poll() is not None or _reading_stdin(hook.pid):
+                break
             time.sleep(0.01)
+        else:
+            pytest.fail("the hook never waited for its input")
         hook.send_signal(sig)
         _, err = hook.communicate(timeout=60)
     finally:
