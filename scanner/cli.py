@@ -14,7 +14,7 @@ COMMANDS = {
     "scan": "scan", "rules": "rules", "staged": "staged", "pre-push": "pre_push",
     "pre-receive": "pre_receive", "history": "history", "install": "install", "baseline": "baseline",
     "remediate": "remediate", "verify": "verify", "revoke": "revoke", "init": "init",
-    "completion": "completion",
+    "completion": "completion", "org-audit": "org_audit",
 }
 
 

@@ -348,3 +348,16 @@ def test_blob_over_max_file_size_is_skipped_and_said(repo: Path, jobs: str) -> N
     assert proc.returncode == 0 and doc["findings"] == []
     assert {(s["path"], s["reason"]) for s in doc["skipped"]} == {
         (f"big.txt ({blob[:12]})", f"larger than max_file_size ({len(content)} bytes)")}
+
+
+def test_a_limited_walk_does_not_scan_an_annotated_tag_as_a_blob(repo: Path) -> None:
+    """``--all ^X`` hands rev-list the tag objects as tips: they are tag messages, not files."""
+    tok = make_token()
+    first = commit(repo, "first")
+    stage(repo, "a.txt", "a\n")
+    commit(repo, "second")
+    git(repo, "tag", "-a", "v1", "-m", f"release with {tok}")
+    proc = leakwarden("history", "--format", "json", "--", "--all", f"^{first}", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    [finding] = json.loads(proc.stdout)["findings"]
+    assert [o["path"] for o in finding["occurrences"]] == ["<tag message v1>"]

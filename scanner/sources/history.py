@@ -131,7 +131,8 @@ class _Walk:
         self.limited = not all(a in _TIP_OPTIONS or a.startswith(_TIP_PREFIXES) or
                                (not a.startswith(("-", "^")) and ".." not in a) for a in rev_args)
         if self.limited:
-            self._side("blobs", ["--filter=object:type=blob", *rev_args])
+            # --filter-provided-objects: an annotated tag among the tips (--all, --tags) is not a blob.
+            self._side("blobs", ["--filter=object:type=blob", "--filter-provided-objects", *rev_args])
         self.logs, self.bases = self._logs(streams)
         self.headers = array("q")           # commit index -> its log stream and header offset (see _pack)
         self.first: dict[str, int] = {}     # blob -> where it was first seen (see _pack)

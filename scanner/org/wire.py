@@ -1,0 +1,44 @@
+"""Findings as they leave a worker and as the result cache keeps them: the secret replaced by
+its redaction, the fingerprint kept, so that merging, baselines and reports work unchanged
+and no secret crosses the wire or reaches the disk. ``--show-secrets`` alone sends findings
+whole (and then the cache is neither read nor given them in full)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.finding import Finding
+
+
+@dataclass
+class RedactedFinding(Finding):
+    """``secret`` holds the redaction; the fingerprint is the real secret's."""
+    secret_fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        self.fingerprint = self.secret_fingerprint
+
+    @property
+    def redacted(self) -> str:
+        return self.secret
+
+
+def redacted(finding: Finding) -> RedactedFinding:
+    if isinstance(finding, RedactedFinding):
+        return finding
+    values = {f.name: getattr(finding, f.name) for f in dataclasses.fields(Finding)}
+    values.update(secret=finding.redacted, secret_fingerprint=finding.fingerprint)
+    return RedactedFinding(**values)
+
+
+def outgoing(findings: list[Finding], show_secrets: bool) -> list[Finding]:
+    return list(findings) if show_secrets else [redacted(f) for f in findings]
+
+
+def to_json(finding: Finding) -> dict[str, Any]:
+    return dataclasses.asdict(redacted(finding))
+
+
+def from_json(data: dict[str, Any]) -> RedactedFinding:
+    return RedactedFinding(**data)
