@@ -27,6 +27,7 @@ def main() -> int:
     args = p.parse_args()
     sys.path.insert(0, str(ROOT))
     from scanner.config import load
+    from scanner.engine.core import _windows
     from scanner.engine.factory import build_engine
     from scanner.engine.text import prepare
 
@@ -53,7 +54,7 @@ def main() -> int:
     for data in texts:
         by_rule, _ = engine.prefilter.hits(data)
         for ridx, found in by_rule.items():
-            windows += len(engine._windows(data, engine.rules[ridx], found))
+            windows += len(_windows(data, engine.rules[ridx], found))
     window_cpu = time.process_time() - t0 - prefilter
 
     t0 = time.process_time()

@@ -16,12 +16,15 @@ from scanner.errors import ConfigError
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+DEFAULT_FILE_BUDGET = 30.0      # seconds of engine time per file (key file_time_budget)
 _KEYS = {
     "min_confidence": str, "fail_on": str, "fail_on_severity": str, "exclude_paths": list,
     "disable_rules": list, "allow_regexes": list, "allowlist": list, "rules": list, "rule_files": list,
     "max_file_size": (int, str), "baseline": str, "scan_binary": bool, "server": dict,
+    "file_time_budget": (int, float),
 }
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
+MAX_FILE_BUDGET = 24 * 3600.0   # a larger budget is a typo, and ``inf`` would turn the guard off
 
 
 @dataclass
@@ -36,9 +39,12 @@ class Config:
     allowlist: dict[str, str] = field(default_factory=dict)   # fingerprint -> reason
     extra_rules: list[Any] = field(default_factory=list)       # Rule objects
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # Whether the user asked for the skip: ``scan`` streams larger files in chunks unless so.
+    max_file_size_set: bool = False
     baseline: str | None = None
     scan_binary: bool = False
     server: dict[str, Any] = field(default_factory=dict)
+    file_time_budget: float = DEFAULT_FILE_BUDGET   # seconds of engine time per file
 
 
 def _line_of(text: str, key: str) -> int:
@@ -46,14 +52,32 @@ def _line_of(text: str, key: str) -> int:
     return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
-def parse_size(value: int | str, where: str) -> int:
-    if isinstance(value, int):
-        return value
-    m = _SIZE.match(value)
-    if not m:
+def parse_size(value: object, where: str) -> int:
+    """A positive size: 0, a negative number, ``inf`` or a unit we do not know would turn
+    scanning off (every file "too large"), so each is an error naming the key, never a default."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ConfigError(f"{where}: key 'max_file_size': expected bytes or a size like '50MB', got {value!r}")
-    mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[m.group(2)[:1].lower()]
-    return int(m.group(1)) * mult
+    if isinstance(value, int):
+        size = value
+    else:
+        m = _SIZE.match(value)
+        if not m:
+            raise ConfigError(f"{where}: key 'max_file_size': expected bytes or a size like '50MB', got {value!r}")
+        mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[m.group(2)[:1].lower()]
+        size = int(m.group(1)) * mult
+    if size <= 0:
+        raise ConfigError(f"{where}: key 'max_file_size' must be a positive size (it was {value!r}, "
+                          "which would skip every file)")
+    return size
+
+
+def parse_budget(value: object, where: str) -> float:
+    """Seconds, finite and positive: a budget of 0 would leave every file unscanned, ``inf``
+    or ``nan`` would let one crafted file hold a hook for ever."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_FILE_BUDGET:
+        raise ConfigError(f"{where}: key 'file_time_budget' must be a number of seconds above 0 and at most "
+                          f"{MAX_FILE_BUDGET:g}, got {value!r}")
+    return float(value)
 
 
 def discover(start: Path) -> Path | None:
@@ -72,9 +96,16 @@ def load(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    if b"\0" in raw:
+        raise ConfigError(f"{path}: configuration is a binary file, not TOML")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: configuration is not UTF-8 text (invalid byte at offset {exc.start}); "
+                          "TOML files are UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -136,6 +167,9 @@ def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
         cfg.extra_rules.extend(load_pack(rule_path))
     if "max_file_size" in data:
         cfg.max_file_size = parse_size(data["max_file_size"], where("max_file_size"))
+        cfg.max_file_size_set = True
+    if "file_time_budget" in data:
+        cfg.file_time_budget = parse_budget(data["file_time_budget"], where("file_time_budget"))
     cfg.baseline = data.get("baseline")
     cfg.scan_binary = bool(data.get("scan_binary", False))
     cfg.server = dict(data.get("server", {}))

@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    ".gitignore is respected unless --no-ignore is given.")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories, or - for stdin")
     p.add_argument("--no-ignore", action="store_true", help="scan files that .gitignore excludes too")
-    p.add_argument("--max-file-size", metavar="SIZE", help="skip (with a warning) files larger than this, e.g. 50MB")
+    p.add_argument("--max-file-size", metavar="SIZE", help="skip (listed as skipped) files larger than this, e.g. 50MB; "
+                   "by default every file is scanned, large ones in chunks")
     p.add_argument("--scan-binary", action="store_true", help="scan binary files too")
     add_config_options(p)
     add_fail_options(p)
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args, Path(first).resolve() if Path(first).exists() else Path.cwd())
     if args.max_file_size:
         cfg.max_file_size = parse_size(args.max_file_size, "--max-file-size")
+        cfg.max_file_size_set = True
     if args.scan_binary:
         cfg.scan_binary = True
     engine = build_engine(cfg)
@@ -57,7 +59,8 @@ def scan_paths(engine, cfg, paths: list[str], use_gitignore: bool = True):
     settled, to_read = [], []
     for target in files.targets(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths):
         (settled if isinstance(target, files.Item) else to_read).append(target)
-    handle = partial(_scan_target, max_size=cfg.max_file_size)
+    # Larger files are streamed in chunks; max_file_size only skips them when the user set it.
+    handle = partial(_scan_target, max_size=cfg.max_file_size if cfg.max_file_size_set else None)
     if pool.worth_it(to_read):
         results = pool.map_files(partial(build_engine, cfg), handle, to_read)
     else:
@@ -77,7 +80,7 @@ def scan_paths(engine, cfg, paths: list[str], use_gitignore: bool = True):
     return report
 
 
-def _scan_target(engine, target, *, max_size: int):
+def _scan_target(engine, target, *, max_size: int | None):
     from scanner.sources import files
 
     return _scan_item(engine, files.load(target, max_size))
@@ -88,8 +91,11 @@ def _scan_item(engine, item):
     if item.error or item.skipped:
         return _bare(item), [], item.skipped
     if item.stream is not None:
-        return _bare(item), _scan_stream(engine, item), ""
-    result = engine.scan(item.data or b"", item.path)
+        from scanner.sources.files import chunks
+
+        result = engine.scan_chunks(chunks(item.stream), item.path)
+    else:
+        result = engine.scan(item.data or b"", item.path)
     return _bare(item), result.findings, result.skipped
 
 
@@ -97,20 +103,3 @@ def _bare(item):
     # Only the verdict travels back from a worker, never the file's content.
     item.data = None
     return item
-
-
-def _scan_stream(engine, item) -> list:
-    from scanner.engine.text import is_binary
-    from scanner.sources.files import chunks
-
-    seen: set[tuple[str, int, int]] = set()
-    out = []
-    for chunk, _offset, first_line in chunks(item.stream):
-        if first_line == 1 and is_binary(chunk) and not engine.scan_binary:
-            return []
-        for f in engine.scan_text(chunk, item.path, first_line=first_line):
-            key = (f.rule_id, f.line, f.column)
-            if key not in seen:
-                seen.add(key)
-                out.append(f)
-    return out

@@ -6,21 +6,27 @@ placeholder checks and allow filters on each candidate.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-
+from scanner.config import DEFAULT_FILE_BUDGET
 from scanner.engine import context, credfiles, decode
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.entropy import shannon
 from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, structural_placeholder
-from scanner.engine.prefilter import Prefilter
-from scanner.engine.text import LineIndex, prepare
+from scanner.engine.prefilter import Prefilter, unpack
+from scanner.engine.text import LineIndex, is_binary, prepare, utf8_chars
 from scanner.engine.validators import KEEP_AS_LOW, VALIDATORS
 from scanner.finding import CONFIDENCE_ORDER, Finding
 from scanner.rules.model import Rule, rules_hash
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 LINE_WINDOW = 2048          # bytes either side of a keyword on one (possibly minified) line
 MULTILINE_WINDOW = 1 << 16  # how far a multi-line match (a key block) may reach
+NAME_REACH = 256            # how far before its keyword a rule's match may start (``db_password = ...``)
 REGEX_TIMEOUT = 1.0         # seconds per window: a guard against pathological user rules
 _BASIS_RANK = {"checksum": 2, "structure": 1, "pattern": 0}
 
@@ -38,12 +44,36 @@ class Candidate:
 @dataclass
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
-    skipped: str = ""    # why the input was not scanned, if it was not
+    skipped: str = ""    # why the input was not scanned, or not fully (a budget, a rule that timed out)
+
+
+@dataclass
+class _Pass:
+    """One scan's clock and the reasons it did not finish everything."""
+    deadline: float | None
+    notes: list[str] = field(default_factory=list)
+    out_of_time: bool = False
+
+    def timeout(self) -> float:
+        """The regex timeout for the next window: never past the file's budget."""
+        if self.deadline is None:
+            return REGEX_TIMEOUT
+        return max(0.0, min(REGEX_TIMEOUT, self.deadline - time.monotonic()))
+
+    def expired(self) -> bool:
+        if not self.out_of_time and self.deadline is not None and time.monotonic() >= self.deadline:
+            self.out_of_time = True
+        return self.out_of_time
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
 
 class Engine:
     def __init__(self, rules: list[Rule], *, min_confidence: str = "medium",
-                 allow: AllowPolicy | None = None, scan_binary: bool = False) -> None:
+                 allow: AllowPolicy | None = None, scan_binary: bool = False,
+                 file_budget: float | None = DEFAULT_FILE_BUDGET) -> None:
         self.rules = rules
         # Content rules go through the prefilter; file rules are looked up by the path.
         self.content_rules = [r for r in rules if not r.by_path]
@@ -52,15 +82,21 @@ class Engine:
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
         self.allow = allow or AllowPolicy()
         self.scan_binary = scan_binary
+        self.file_budget = file_budget
         self.prefilter = Prefilter(self.content_rules, rules_hash(self.content_rules))
 
     def __reduce__(self):
         # For worker processes started without fork: a hyperscan database does not pickle, but
         # the prefilter reloads it from the on-disk cache in about a millisecond.
-        return _rebuild, (self.rules, self.min_confidence, self.allow, self.scan_binary)
+        return _rebuild, (self.rules, self.min_confidence, self.allow, self.scan_binary, self.file_budget)
 
     # -- public -------------------------------------------------------------------------
-    def scan(self, raw: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> ScanResult:
+    def deadline(self) -> float | None:
+        """When a file started now must be done: ``file_budget`` seconds of wall time from now."""
+        return None if self.file_budget is None else time.monotonic() + self.file_budget
+
+    def scan(self, raw: bytes, path: str, *, first_line: int = 1, by_path: bool = True,
+             deadline: float | None = None) -> ScanResult:
         """``by_path=False`` when ``path`` is only a label (a blob id, a commit message): the
         checks that go by file name (.env, key stores) have nothing to go on."""
         prepared = prepare(raw)
@@ -68,8 +104,30 @@ class Engine:
             # Key stores (.p12, .kdbx) are binary: the path stage sees them even when content rules do not.
             found = self._by_path(raw, path, first_line) if by_path else []
             return ScanResult(findings=found, skipped="" if found else "binary")
-        findings = self.scan_text(prepared.data, path, first_line=first_line, by_path=by_path)
-        return ScanResult(findings=findings)
+        return self._scan_text(prepared.data, path, first_line=first_line, by_path=by_path, deadline=deadline)
+
+    def scan_chunks(self, chunks: Iterable[tuple[bytes, int, int]], path: str) -> ScanResult:
+        """A file too large to hold at once, as overlapping line-aligned chunks of
+        (bytes, offset, first line): one budget for the whole file, each finding once, and
+        columns counted from the real start of a line that began in an earlier chunk."""
+        deadline = self.deadline()
+        seen: set[tuple[str, int, int]] = set()
+        out = ScanResult()
+        prev, prev_offset, prev_col = b"", 0, 1
+        for chunk, offset, first_line in chunks:
+            if offset == 0 and is_binary(chunk) and not self.scan_binary:
+                return ScanResult(skipped="binary")
+            col = _column_at(prev, prev_offset, prev_col, offset)
+            part = self._scan_text(chunk, path, first_line=first_line, first_column=col, deadline=deadline)
+            prev, prev_offset, prev_col = chunk, offset, col
+            for f in part.findings:
+                key = (f.rule_id, f.line, f.column)
+                if key not in seen:
+                    seen.add(key)
+                    out.findings.append(f)
+            if part.skipped and part.skipped not in out.skipped:
+                out.skipped = "; ".join(p for p in (out.skipped, part.skipped) if p)
+        return out
 
     def scan_many(self, texts: list[bytes], label: str) -> dict[int, list[Finding]]:
         """Findings in many small texts (commit messages), by index: one prefilter pass over
@@ -82,23 +140,36 @@ class Engine:
         return out
 
     def scan_text(self, data: bytes, path: str, *, first_line: int = 1, by_path: bool = True) -> list[Finding]:
+        """The findings in prepared text (UTF-8 bytes), for callers that judge text they made."""
+        return self._scan_text(data, path, first_line=first_line, by_path=by_path).findings
+
+    def _scan_text(self, data: bytes, path: str, *, first_line: int = 1, first_column: int = 1,
+                   by_path: bool = True, deadline: float | None = None) -> ScanResult:
+        """``first_column``: the column of ``data[0]`` (a chunk may start inside a long line)."""
+        run = _Pass(deadline if deadline is not None else self.deadline())
         named = self._by_path(data, path, first_line) if by_path else []
-        candidates = self._candidates(data, path, decode_depth=1)
-        if not candidates:
-            return named
-        index = LineIndex(data, first_line)
-        findings = []
-        for cand in _resolve_overlaps(candidates):
-            finding = self._judge(cand, data, index, path)
-            if finding is not None:
-                findings.append(finding)
-        return credfiles.merge(named, findings)
+        candidates = self._candidates(data, path, 1, run)
+        findings: list[Finding] = []
+        if candidates:
+            index = LineIndex(data, first_line, first_column)
+            judged = _Judging(index)
+            for cand in _resolve_overlaps(candidates):
+                finding = self._judge(cand, data, index, path, judged)
+                if finding is not None:
+                    findings.append(finding)
+        if self.allow.timed_out:
+            for source in self.allow.take_timeouts():
+                run.note(f"allow_regexes entry {source!r} timed out; findings it was judging are kept")
+        if run.out_of_time:
+            run.note(f"not fully scanned: the file time budget ({self.file_budget:g} s) ran out")
+        return ScanResult(findings=credfiles.merge(named, findings) if candidates else named,
+                          skipped="; ".join(run.notes) if run.notes else "")
 
     def _by_path(self, data: bytes, path: str, first_line: int) -> list[Finding]:
         return self.files.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
 
     # -- stages -------------------------------------------------------------------------
-    def _candidates(self, data: bytes, path: str, decode_depth: int) -> list[Candidate]:
+    def _candidates(self, data: bytes, path: str, decode_depth: int, run: _Pass) -> list[Candidate]:
         by_rule, decode_at = self.prefilter.hits(data)
         out: list[Candidate] = []
         seen: set[tuple[str, int, int]] = set()
@@ -106,49 +177,45 @@ class Engine:
             rule = self.content_rules[ridx]
             if rule.in_files and not rule.applies_to(path):
                 continue
-            for ws, we in self._windows(data, rule, hits):
-                for cand in self._confirm(rule, data, ws, we):
+            for ws, we, inside in _windows(data, rule, hits):
+                if run.expired():
+                    return out
+                for cand in self._confirm(rule, data, ws, we, inside, run):
                     key = (rule.id, cand.start, cand.end)
                     if key not in seen:
                         seen.add(key)
                         out.append(cand)
         if decode_depth and decode_at:
-            out.extend(self._decoded(data, path, decode_at, seen))
+            out.extend(self._decoded(data, path, decode_at, seen, run))
         return out
 
-    def _windows(self, data: bytes, rule: Rule, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        spans = []
-        for ks, ke in hits:
-            lo = max(0, ks - (MULTILINE_WINDOW if rule.multiline else LINE_WINDOW))
-            ls = data.rfind(b"\n", lo, ks) + 1 or lo
-            if rule.multiline:
-                we = min(len(data), ke + MULTILINE_WINDOW)
-            else:
-                nl = data.find(b"\n", ke, ke + LINE_WINDOW)
-                we = nl if nl != -1 else min(len(data), ke + LINE_WINDOW)
-            spans.append((max(ls, lo), we))
-        spans.sort()
-        merged: list[tuple[int, int]] = []
-        for s, e in spans:
-            if merged and s <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-            else:
-                merged.append((s, e))
-        return merged
-
-    def _confirm(self, rule: Rule, data: bytes, ws: int, we: int) -> list[Candidate]:
+    def _confirm(self, rule: Rule, data: bytes, ws: int, we: int, hits: list[int],
+                 run: _Pass) -> list[Candidate]:
         window = data[ws:we]
-        found = self._run(rule, window, ws, None, "")
+        found, stuck = self._run(rule, window, ws, None, "", run)
+        if stuck and len(hits) > 1:
+            # The regex gave up somewhere in a merged window: try it again near each keyword on
+            # its own, so a pathological stretch early on a line cannot hide a match after it.
+            found = []
+            for hit in hits:
+                ks, ke = unpack(hit)
+                lo, hi = max(ws, ks - NAME_REACH), min(we, ke + (MULTILINE_WINDOW if rule.multiline else LINE_WINDOW))
+                part, _ = self._run(rule, data[lo:hi], lo, None, "", run)
+                found.extend(part)
         for variant, enc in ((decode.unescape(window), "escaped"), (decode.unpercent(window), "percent")):
             if variant is not None:
                 text, offsets = variant
-                found.extend(self._run(rule, text, ws, offsets, enc))
+                found.extend(self._run(rule, text, ws, offsets, enc, run)[0])
         return found
 
-    def _run(self, rule: Rule, text: bytes, base: int, offsets: list[int] | None, enc: str) -> list[Candidate]:
-        out = []
+    def _run(self, rule: Rule, text: bytes, base: int, offsets: list[int] | None, enc: str,
+             run: _Pass) -> tuple[list[Candidate], bool]:
+        """Candidates of ``rule`` in ``text``, and whether the regex ran out of time on it."""
+        out: list[Candidate] = []
+        if run.expired():
+            return out, True
         try:
-            for m in rule.compiled.finditer(text, timeout=REGEX_TIMEOUT):
+            for m in rule.compiled.finditer(text, timeout=run.timeout()):
                 s, e = m.span("secret")
                 if s < 0 or e <= s:
                     continue
@@ -159,17 +226,21 @@ class Engine:
                     out.append(Candidate(rule, base + offsets[s], base + offsets[e - 1] + 1,
                                          m.group("secret"), enc, name or b""))
         except TimeoutError:
-            pass  # a rule that cannot finish on this window is a bad rule, not a finding
-        return out
+            if not run.expired():
+                run.note(f"rule {rule.id} timed out on part of a line ({REGEX_TIMEOUT:g} s); "
+                         "that part was not fully checked by it")
+            return out, True
+        return out, False
 
-    def _decoded(self, data: bytes, path: str, decode_at: list[int], seen: set) -> list[Candidate]:
+    def _decoded(self, data: bytes, path: str, decode_at: list[int], seen: set, run: _Pass) -> list[Candidate]:
         out = []
-        runs = sorted({decode.base64_run(data, at - 1) for at in decode_at})
-        for rs, re_ in runs:
+        for rs, re_ in decode.base64_runs(data, [at - 1 for at in decode_at]):
+            if run.expired():
+                break
             plain = decode.decode_base64(data[rs:re_])
             if not plain:
                 continue
-            for cand in self._candidates(plain, path, decode_depth=0):
+            for cand in self._candidates(plain, path, 0, run):
                 key = (cand.rule.id, rs, re_)
                 if key in seen:
                     continue
@@ -178,12 +249,12 @@ class Engine:
                 out.append(cand)
         return out
 
-    def _judge(self, cand: Candidate, data: bytes, index: LineIndex, path: str) -> Finding | None:
+    def _judge(self, cand: Candidate, data: bytes, index: LineIndex, path: str,
+               judged: _Judging) -> Finding | None:
         rule = cand.rule
         secret = cand.secret.decode("utf-8", "replace")
         line_start, line_end = index.line_bounds(cand.start)
-        line = data[line_start:line_end]
-        if AllowPolicy.inline(line):
+        if judged.inline(data, line_start, line_end):
             return None
         generic = "generic" in rule.tags
         if structural_placeholder(secret) or (generic and generic_placeholder(secret)):
@@ -216,11 +287,81 @@ class Engine:
                           reason=reason, fix=rule.fix or rule.remediation, url=rule.url,
                           end_line=end_line, encoding=cand.encoding, details=details,
                           public_prefix=_public_prefix(rule, secret))
-        text = line.decode("utf-8", "replace")
-        if self.allow.allows(secret, text, finding.fingerprint):
+        if finding.fingerprint in self.allow.fingerprints or self.allow.allows_text(secret) \
+                or judged.allowed_line(self.allow, data, line_start, line_end):
             return None
-        context.apply(finding, text, advice=rule.advice, generic=generic)
+        # The place a secret sits in is judged from the text around it, not from a whole
+        # minified line: thousands of findings on a 10 MB line must not read it thousands of times.
+        near = data[max(line_start, cand.start - LINE_WINDOW):min(line_end, cand.end + LINE_WINDOW)]
+        context.apply(finding, near.decode("utf-8", "replace"), advice=rule.advice, generic=generic)
         return finding
+
+
+class _Judging:
+    """What the judging stage learns about a line once, for all the candidates on it."""
+
+    def __init__(self, index: LineIndex) -> None:
+        self._inline: dict[int, bool] = {}
+        self._allowed: dict[int, bool] = {}
+
+    def inline(self, data: bytes, start: int, end: int) -> bool:
+        if start not in self._inline:
+            self._inline[start] = AllowPolicy.inline(data[start:end])
+        return self._inline[start]
+
+    def allowed_line(self, allow: AllowPolicy, data: bytes, start: int, end: int) -> bool:
+        if not allow.regexes:
+            return False
+        if start not in self._allowed:
+            self._allowed[start] = allow.allows_text(data[start:end].decode("utf-8", "replace"))
+        return self._allowed[start]
+
+
+def _windows(data: bytes, rule: Rule, hits: list[int]) -> list[tuple[int, int, list[int]]]:
+    """Merged windows around the keyword hits, each with the hits inside it.
+
+    Hits are taken in order, and a hit inside the window being built only extends its end,
+    searching for a newline from where the last search stopped: every byte is searched once,
+    however many hits a line has (repeated PEM headers, a keyword thousands of times)."""
+    reach = MULTILINE_WINDOW if rule.multiline else LINE_WINDOW
+    n = len(data)
+    merged: list[tuple[int, int, list[int]]] = []
+    ws = we = -1
+    inside: list[int] = []
+    for hit in sorted(hits):
+        ks, ke = unpack(hit)
+        if ks <= we:
+            inside.append(hit)
+            if ke + reach > we and we < n:
+                if rule.multiline:
+                    we = min(n, ke + reach)
+                elif ke > we or data[we] != 10:
+                    # The window ends at a cap, not a newline, and no newline lies before it.
+                    nl = data.find(b"\n", max(ke, we), ke + reach)
+                    we = max(we, nl if nl != -1 else min(n, ke + reach))
+            continue
+        if inside:
+            merged.append((ws, we, inside))
+        lo = max(0, ks - reach)
+        ws = max(data.rfind(b"\n", lo, ks) + 1, lo)
+        if rule.multiline:
+            we = min(n, ke + reach)
+        else:
+            nl = data.find(b"\n", ke, ke + reach)
+            we = nl if nl != -1 else min(n, ke + reach)
+        inside = [hit]
+    if inside:
+        merged.append((ws, we, inside))
+    return merged
+
+
+def _column_at(prev: bytes, prev_offset: int, prev_col: int, offset: int) -> int:
+    """The column of byte ``offset`` of a stream, given the chunk before it (which holds it)."""
+    if not prev:
+        return 1
+    head = prev[:offset - prev_offset]
+    nl = head.rfind(b"\n")
+    return 1 + utf8_chars(head[nl + 1:]) if nl != -1 else prev_col + utf8_chars(head)
 
 
 _KEY_HEADERS = ("-----BEGIN ", "---- BEGIN ", "PuTTY-User-Key-File-")
@@ -246,18 +387,35 @@ def _priority(cand: Candidate) -> tuple:
             rule.validator is not None, cand.end - cand.start, cand.encoding == "")
 
 
-def _rebuild(rules: list[Rule], min_confidence: str, allow: AllowPolicy, scan_binary: bool) -> Engine:
-    return Engine(rules, min_confidence=min_confidence, allow=allow, scan_binary=scan_binary)
+def _rebuild(rules: list[Rule], min_confidence: str, allow: AllowPolicy, scan_binary: bool,
+             file_budget: float | None) -> Engine:
+    return Engine(rules, min_confidence=min_confidence, allow=allow, scan_binary=scan_binary,
+                  file_budget=file_budget)
 
 
 def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
     """Where rules overlap on the same bytes, the most specific one speaks (a ghp_ token
     assigned to ``token=`` is a GitHub token, not a generic secret)."""
-    ordered = sorted(cands, key=_priority, reverse=True)
+    # Only candidates in one cluster of overlapping spans can compete, so the greedy choice
+    # runs per cluster: thousands of candidates on one line stay n log n, not n squared.
     kept: list[Candidate] = []
-    for cand in ordered:
-        if any(cand.start < k.end and k.start < cand.end for k in kept):
-            continue
-        kept.append(cand)
+    cluster: list[Candidate] = []
+    reach = -1
+    for cand in sorted(cands, key=lambda c: c.start):   # stable: ties keep the order found
+        if cluster and cand.start >= reach:
+            kept.extend(_greedy(cluster))
+            cluster = []
+        reach = max(reach, cand.end) if cluster else cand.end
+        cluster.append(cand)
+    kept.extend(_greedy(cluster))
+    return kept
+
+
+def _greedy(cluster: list[Candidate]) -> list[Candidate]:
+    kept: list[Candidate] = []
+    order = {id(c): i for i, c in enumerate(cluster)}
+    for cand in sorted(cluster, key=lambda c: (_priority(c), -order[id(c)]), reverse=True):
+        if not any(cand.start < k.end and k.start < cand.end for k in kept):
+            kept.append(cand)
     kept.sort(key=lambda c: c.start)
     return kept

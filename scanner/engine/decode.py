@@ -6,23 +6,32 @@ import binascii
 import re
 
 _B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_")
-MAX_RUN = 1 << 16
 _ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([nrt\"'\\/]))")
 _PERCENT = re.compile(rb"%([0-9a-fA-F]{2})")
 _SIMPLE = {b"n": b"\n", b"r": b"\r", b"t": b"\t"}
 
 
-def base64_run(data: bytes, at: int) -> tuple[int, int]:
-    """The extent of the base64 run that contains offset ``at``."""
-    start = at
-    lo = max(0, at - MAX_RUN)
-    while start > lo and data[start - 1] in _B64_CHARS:
-        start -= 1
-    end = at
-    hi = min(len(data), at + MAX_RUN)
-    while end < hi and data[end] in _B64_CHARS:
-        end += 1
-    return start, end
+def base64_runs(data: bytes, hits: list[int]) -> list[tuple[int, int]]:
+    """The maximal base64 runs that contain the offsets ``hits``, each found once.
+
+    A hit inside the run found last is skipped, so every byte is looked at once or twice
+    however many hits there are: a line of ``QUFB`` repeated (a hit every 4 bytes) used to
+    rescan its run for every hit, quadratic in the line's length."""
+    runs: list[tuple[int, int]] = []
+    covered = -1    # the end of the last run: the byte there is not base64
+    n = len(data)
+    for at in sorted(hits):
+        if at < covered or not 0 <= at < n or data[at] not in _B64_CHARS:
+            continue
+        start = at
+        while start > covered + 1 and data[start - 1] in _B64_CHARS:
+            start -= 1
+        end = at + 1
+        while end < n and data[end] in _B64_CHARS:
+            end += 1
+        runs.append((start, end))
+        covered = end
+    return runs
 
 
 def decode_base64(run: bytes) -> bytes | None:

@@ -35,6 +35,15 @@ def encoded_spellings(keyword: bytes) -> set[bytes]:
     return out
 
 
+HIT_SHIFT = 16   # a keyword hit's length fits in the low bits (keywords are short literals)
+
+
+def unpack(hit: int) -> tuple[int, int]:
+    """(start, end) of a packed keyword hit."""
+    start = hit >> HIT_SHIFT
+    return start, start + (hit & ((1 << HIT_SHIFT) - 1))
+
+
 class Prefilter:
     """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers."""
 
@@ -91,8 +100,13 @@ class Prefilter:
         self.n_literals = len(self.targets)
         self.db = hyperscan.loadb(blob[8 + n:], hyperscan.HS_MODE_BLOCK)
 
-    def hits(self, data: bytes) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
-        by_rule: dict[int, list[tuple[int, int]]] = {}
+    def hits(self, data: bytes) -> tuple[dict[int, list[int]], list[int]]:
+        """Per rule index, its keyword hits packed as ``start << HIT_SHIFT | length`` (see
+        ``unpack``); plus the offsets where a base64 spelling ends.
+
+        Plain ints, not (start, end) tuples: ints are not tracked by the garbage collector, and
+        millions of tracked tuples (a line of repeated keywords) made its passes superlinear."""
+        by_rule: dict[int, list[int]] = {}
         decode_at: list[int] = []
         n_lit = self.n_literals
         targets, lengths = self.targets, self.lengths
@@ -101,14 +115,17 @@ class Prefilter:
             if eid >= n_lit:
                 decode_at.append(to)
                 return
-            start = to - lengths[eid]
+            length = lengths[eid]
+            hit = (to - length) << HIT_SHIFT | length
             for ridx in targets[eid]:
-                by_rule.setdefault(ridx, []).append((start, to))
+                if ridx in by_rule:
+                    by_rule[ridx].append(hit)
+                else:
+                    by_rule[ridx] = [hit]
 
         if data:
             self.db.scan(data, match_event_handler=on_match, scratch=self.scratch)
         return by_rule, decode_at
-
 
     def woken(self, buffers: list[bytes]) -> list[int]:
         """Indexes of the buffers in which any pattern matched, from one scan of them joined:

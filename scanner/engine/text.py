@@ -42,16 +42,30 @@ def is_binary(raw: bytes) -> bool:
     return raw.find(b"\0", 0, BINARY_SNIFF) != -1
 
 
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def utf8_chars(data: bytes) -> int:
+    """Characters in UTF-8 bytes: every byte but the continuation bytes (one C pass, and
+    additive, so a count can resume where the last one stopped)."""
+    return len(data.translate(None, _CONTINUATION))
+
+
 class LineIndex:
     """Offset -> (line, column), 1-based; columns count characters, not bytes.
 
     Most buffers have no finding, and those that do have a few: counting newlines up to each
-    asked offset (in C, resuming from the previous answer) is cheaper than indexing every line."""
+    asked offset (in C, resuming from the previous answer) is cheaper than indexing every line.
+    Offsets are asked in order, so the line around the last one and its column are kept: many
+    findings on one long (minified) line cost one pass over it, not one each."""
 
-    def __init__(self, data: bytes, first_line: int = 1) -> None:
+    def __init__(self, data: bytes, first_line: int = 1, first_column: int = 1) -> None:
         self._data = data
         self._first = first_line
+        self._first_column = first_column   # the column of data[0]: a chunk may begin mid-line
         self._at, self._line = 0, first_line   # the last offset asked, and its line
+        self._bounds = (0, -1)                 # the last line's (start, end)
+        self._col_at, self._col = 0, first_column   # an offset on that line, and its column
 
     def position(self, offset: int) -> tuple[int, int]:
         if offset < self._at:
@@ -59,13 +73,20 @@ class LineIndex:
         self._line += self._data.count(b"\n", self._at, offset)
         self._at = offset
         start, _ = self.line_bounds(offset)
-        col = len(self._data[start:offset].decode("utf-8", "replace")) + 1
-        return self._line, col
+        if not start <= self._col_at <= offset:
+            self._col_at, self._col = start, self._first_column if start == 0 else 1
+        self._col += utf8_chars(self._data[self._col_at:offset])
+        self._col_at = offset
+        return self._line, self._col
 
     def line_bounds(self, offset: int) -> tuple[int, int]:
+        start, end = self._bounds
+        if start <= offset <= end:
+            return start, end
         start = self._data.rfind(b"\n", 0, offset) + 1
         end = self._data.find(b"\n", offset)
-        return start, end if end != -1 else len(self._data)
+        self._bounds = (start, end if end != -1 else len(self._data))
+        return self._bounds
 
 
 def printable(text: str) -> str:

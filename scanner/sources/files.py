@@ -36,7 +36,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _one(path: str | Path, shown: str, max_size: int) -> Item:
+def _one(path: str | Path, shown: str, max_size: int | None) -> Item:
     try:
         st = os.lstat(path)
     except OSError as exc:
@@ -45,7 +45,7 @@ def _one(path: str | Path, shown: str, max_size: int) -> Item:
         return Item(shown, skipped="symlink, not followed")
     if not stat.S_ISREG(st.st_mode):
         return Item(shown, skipped="not a regular file")
-    if st.st_size > max_size:
+    if max_size is not None and st.st_size > max_size:
         return Item(shown, skipped=f"larger than max_file_size ({st.st_size} bytes)")
     if st.st_size > STREAM_CHUNK:
         return Item(shown, stream=Path(path))
@@ -73,7 +73,7 @@ def targets(paths: list[str], *, use_gitignore: bool, excludes: list[str]) -> It
             yield root, _display(root)
 
 
-def load(target: tuple[Path, str], max_size: int) -> Item:
+def load(target: tuple[Path, str], max_size: int | None) -> Item:
     return _one(target[0], target[1], max_size)
 
 

@@ -1,0 +1,61 @@
+"""Time linear in the input whatever the content: crafted inputs at two sizes, 4x the bytes
+must cost at most about 5x the CPU time (a ratio measured in one run, never an absolute time)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from adversarial import ADVERSARIAL
+from conftest import make_token
+from scanner.config import Config
+from scanner.engine.factory import build_engine
+
+# Bytes of the smaller input; the larger is 4x. The minified line is the issue's 10 MB line.
+SIZES = {"minified-line": 2_500_000}
+SMALL = 48 * 1024
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return build_engine(Config())
+
+
+def _once(engine, data: bytes) -> float:
+    """CPU seconds for one scan, from enough repetitions to be measurable."""
+    runs, t0 = 0, time.process_time()
+    while True:
+        result = engine.scan(data, "input.txt")
+        runs += 1
+        spent = time.process_time() - t0
+        if spent >= 0.03:
+            break
+    # Linear time must not come from giving up: nothing in these inputs may hit the budget.
+    assert "budget" not in result.skipped and "timed out" not in result.skipped, result.skipped
+    return spent / runs
+
+
+def _ratio(engine, small: bytes, large: bytes) -> float:
+    """Best of five for each, interleaved so both sizes see the same load on a shared machine."""
+    a = b = float("inf")
+    for _ in range(5):
+        a = min(a, _once(engine, small))
+        b = min(b, _once(engine, large))
+    return b / a
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_four_times_the_input_costs_at_most_five_times_the_time(engine, name):
+    small = SIZES.get(name, SMALL)
+    gen = ADVERSARIAL[name]
+    ratio = _ratio(engine, gen(small), gen(4 * small))
+    assert ratio <= 5.0, f"{name}: 4x the input took {ratio:.1f}x the time"
+
+
+def test_repeated_base64_line_is_decoded_once(engine):
+    """The issue's reproduction: one line of QUFB repeated re-decoded every overlapping run
+    (33 s for 32 KB). A token after it on the same line is still found."""
+    tok = make_token()
+    data = ADVERSARIAL["base64-QUFB"](32 * 1024) + b" token " + tok.encode() + b"\n"
+    result = engine.scan(data, "line.txt")
+    assert [f.secret for f in result.findings] == [tok] and not result.skipped
