@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -13,11 +12,9 @@ def cache_dir() -> Path:
 
 
 def write_atomic(path: Path, blob: bytes) -> None:
+    from scanner.writefile import write_file
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
+        write_file(path, blob)
     except OSError:
-        pass  # an unwritable cache only costs the next run the work again
+        pass  # an unwritable cache (or one that is not a regular file) only costs the next run the work again

@@ -147,11 +147,16 @@ def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
     cfg.allow_regexes = list(data.get("allow_regexes", []))
     import regex
 
+    from scanner.rules.backtrack import catastrophic
+
     for rx in cfg.allow_regexes:
         try:
-            regex.compile(rx)
+            compiled = regex.compile(rx)
         except regex.error as exc:
             raise ConfigError(f"{where('allow_regexes')}: key 'allow_regexes': {rx!r} does not compile: {exc}") from None
+        slow = catastrophic(compiled, [])
+        if slow:
+            raise ConfigError(f"{where('allow_regexes')}: key 'allow_regexes': {rx!r} {slow}")
     for entry in data.get("allowlist", []):
         if not isinstance(entry, dict) or not re.fullmatch(r"[0-9a-f]{64}", str(entry.get("fingerprint", ""))):
             raise ConfigError(f"{where('allowlist')}: key 'allowlist': each entry needs a 64-hex 'fingerprint'")
@@ -165,6 +170,11 @@ def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
         if not rule_path.is_file():
             raise ConfigError(f"{where('rule_files')}: key 'rule_files': no such file {name!r}")
         cfg.extra_rules.extend(load_pack(rule_path))
+    for rule in cfg.extra_rules:
+        # A user rule that can stall the engine is refused before any scan, as `rules check` does.
+        slow = catastrophic(rule.compiled, rule.keywords)
+        if slow:
+            raise ConfigError(f"{where('rules' if 'rules' in data else 'rule_files')}: rule {rule.id}: regex {slow}")
     if "max_file_size" in data:
         cfg.max_file_size = parse_size(data["max_file_size"], where("max_file_size"))
         cfg.max_file_size_set = True

@@ -114,9 +114,17 @@ def use_color(args: argparse.Namespace, stream: IO[str]) -> bool:
 
 @contextmanager
 def output(args: argparse.Namespace) -> Iterator[IO[str]]:
+    """stdout, or a buffer written to --output at the end through the one file writer (so a
+    device stays a device and a symlink is refused); the target is checked before any work."""
     if getattr(args, "output", None):
-        with open(args.output, "w", encoding="utf-8") as fh:
-            yield fh
+        import io
+
+        from scanner.writefile import check_target, write_file
+
+        check_target(args.output)
+        buffer = io.StringIO()
+        yield buffer
+        write_file(args.output, buffer.getvalue().encode("utf-8"))
     else:
         yield sys.stdout
 

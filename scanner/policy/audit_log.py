@@ -7,7 +7,6 @@ A record names secrets only by fingerprint (keyed hash), never by value. Each re
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -50,11 +49,6 @@ def record(*, decision: str, repository: str, pusher: str, pusher_source: str, r
 def append(path: Path, entry: dict[str, Any]) -> None:
     """Append one line; raises OSError when the log cannot be written."""
     line = (json.dumps(entry, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        written = os.write(fd, line)
-    finally:
-        os.close(fd)
-    if written != len(line):
-        raise OSError(f"short write to {path} ({written} of {len(line)} bytes)")
+    from scanner.writefile import write_file
+
+    write_file(path, line, private=True, append=True)

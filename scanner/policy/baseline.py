@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -68,22 +67,14 @@ class Baseline:
         return hits[0]
 
     def save(self) -> None:
-        """Write atomically (temp file + rename), entries in a stable order for readable diffs."""
+        """Write atomically (temp file + rename; see scanner.writefile), entries in a stable order for readable diffs."""
         ordered = sorted(self.entries.values(),
                          key=lambda e: (e.get("location", {}).get("path", ""), e.get("location", {}).get("line", 0),
                                         e["fingerprint"]))
         doc = {"version": FORMAT_VERSION, "tool": "leakwarden", "entries": ordered}
-        folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".leakwarden-baseline.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent=2, ensure_ascii=True)
-                fh.write("\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        from scanner.writefile import write_file
+
+        write_file(self.path, (json.dumps(doc, indent=2, ensure_ascii=True) + "\n").encode("ascii"))
 
 
 def entry_for(f: Finding, base: Path, source: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ literal, so it becomes a regex with ``\\r?\\n`` between its escaped lines.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -43,8 +42,7 @@ def write(path: Path, leaks) -> int:
         # the plan removes such files by path (--invert-paths) instead.
         if leak.secret and not leak.file_level:
             lines.extend(e for e in expressions(leak.secret, leak.encodings) if e not in lines)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)   # an existing file keeps its old mode through O_CREAT
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("".join(line + "\n" for line in lines))
+    from scanner.writefile import write_file
+
+    write_file(path, "".join(line + "\n" for line in lines).encode("utf-8"), private=True)
     return len(lines)

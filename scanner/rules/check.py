@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.engine.core import Engine
+from scanner.rules.backtrack import catastrophic
 from scanner.rules.model import Rule
 from scanner.rules.templates import expand
 
@@ -19,10 +20,14 @@ class CheckReport:
 
 def check_rules(rules: list[Rule], engine_rules: list[Rule] | None = None) -> CheckReport:
     """Check ``rules`` with an engine over ``engine_rules`` (default: the same rules), so an
-    example is judged with placeholders, entropy and validators exactly as in a real scan."""
+    example is judged with placeholders, entropy and validators exactly as in a real scan; and
+    that no rule's regex backtracks catastrophically on the probe strings."""
     engine = Engine(engine_rules or rules, min_confidence="medium")
     report = CheckReport(rules=len(rules))
     for rule in rules:
+        slow = catastrophic(rule.compiled, rule.keywords)
+        if slow:
+            report.failures.append(f"{rule.id}: regex {slow}")
         for n, ex in enumerate(rule.examples, 1):
             report.examples += 1
             try:
