@@ -17,7 +17,7 @@ from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 DEFAULT_FILE_BUDGET = 30.0      # seconds of engine time per file (key file_time_budget)
-_KEYS = {
+_KEYS: dict[str, type | tuple[type, ...]] = {
     "min_confidence": str, "fail_on": str, "fail_on_severity": str, "exclude_paths": list,
     "disable_rules": list, "allow_regexes": list, "allowlist": list, "rules": list, "rule_files": list,
     "max_file_size": (int, str), "baseline": str, "scan_binary": bool, "server": dict,
