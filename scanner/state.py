@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,18 +78,12 @@ def load(path: Path) -> State | None:
 def save(path: Path, state: State) -> None:
     """Write atomically: a reader (or a run killed while writing) sees the old file or the new
     one, never half of one."""
-    folder = path.parent if str(path.parent) else Path(".")
+    from scanner.writefile import UnsafeTarget, write_file
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(state.to_json(), fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_file(path, json.dumps(state.to_json(), indent=1).encode("utf-8"))
+    except UnsafeTarget:
+        raise
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the state file: {exc.strerror}") from None
 

@@ -91,6 +91,7 @@ def write_file(path: str | Path, data: bytes, *, private: bool = False, append: 
     try:
         os.fchmod(fd, mode)
         _write_all(fd, data)
+        os.fsync(fd)   # the rename must not land before the bytes do (a crash would leave it empty)
         os.close(fd)
         fd = -1
         os.replace(tmp, path)

@@ -20,8 +20,11 @@ class Record:
         self._fh: TextIO | None = None
 
     def __enter__(self) -> "Record":
+        from scanner.writefile import check_target
+
+        check_target(self.path)   # a symlink or a directory is refused, a device written through
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         except OSError as exc:
             raise UsageError(f"cannot open record file {self.path}: {exc.strerror}") from None
         self._fh = os.fdopen(fd, "a", encoding="utf-8")
