@@ -9,6 +9,8 @@ import sys
 
 from scanner import __version__
 
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
 # Command name -> module, in the order ``--help`` lists them. Each module has register(subparsers).
 COMMANDS = {
     "scan": "scan", "rules": "rules", "staged": "staged", "pre-push": "pre_push",
@@ -28,7 +30,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         prog="leakwarden",
         description="Find GitHub credentials, private keys and other secrets before they enter git history.",
         epilog="Exit codes: 0 nothing found, 1 findings at or above the threshold, "
-               "2 usage or configuration error, 3 internal error.")
+               "2 usage or configuration error (a closed stdin included), 3 internal error or unreadable "
+               "input, 130 interrupted (SIGINT).")
     parser.add_argument("--version", action="version", version=f"leakwarden {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = _command_word(argv or [])
@@ -50,10 +53,26 @@ def _unknown_command(argv: list[str]) -> str:
     return f"error: unknown command '{chosen}'{hint}"
 
 
+class ClosedStdin:
+    """Stands in for ``sys.stdin`` when file descriptor 0 is closed (Python then sets it to
+    None): a command that reads it gets a clear usage error, never an empty input taken for
+    "nothing to scan" (a pre-push hook would pass every push)."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str):
+        from scanner.errors import UsageError
+
+        raise UsageError("stdin is closed: this command reads its input from stdin")
+
+
 def main(argv: list[str] | None = None) -> int:
     from scanner.commands._common import EXIT_INTERNAL, EXIT_USAGE, warn
     from scanner.errors import ConfigError, UsageError
 
+    if sys.stdin is None:
+        sys.stdin = ClosedStdin()  # type: ignore[assignment]
     argv = sys.argv[1:] if argv is None else argv
     unknown = _unknown_command(argv)
     if unknown:
@@ -72,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         warn(f"error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        warn("interrupted")
-        return 130
+        warn("interrupted (SIGINT): the run did not finish and nothing was reported")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader stopped (`leakwarden history | head -1`): not an error of ours. Quiet, and
         # the status a process killed by SIGPIPE has, as other filters do.

@@ -7,7 +7,7 @@ import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from scanner import git
 
@@ -64,13 +64,15 @@ def targets(paths: list[str], *, use_gitignore: bool, excludes: list[str]) -> It
             yield Item("<stdin>", data=sys.stdin.buffer.read())
             continue
         root = Path(arg)
-        if not root.exists() and not root.is_symlink():
-            yield Item(arg, error="no such file or directory")
+        if not root.exists():
+            yield Item(arg, error="symlink to nothing" if root.is_symlink() else "no such file or directory")
             continue
-        if root.is_dir() and not root.is_symlink():
+        if root.is_dir():
             yield from _walk_dir(root, use_gitignore, excludes)
         elif not excluded(_display(root), excludes):
-            yield root, _display(root)
+            # A symlink named on the command line names its target; one met while walking a
+            # directory is still not followed.
+            yield root.resolve() if root.is_symlink() else root, _display(root)
 
 
 def load(target: tuple[Path, str], max_size: int | None) -> Item:
@@ -81,7 +83,7 @@ def _under(base: str, rel: str) -> str:
     return rel if base == "." else os.path.join(base, rel)
 
 
-def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str]) -> Iterator[tuple[str, str]]:
+def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str]) -> Iterator[Item | tuple[str, str]]:
     # Strings, and one relpath per root rather than per file: on a large tree, path objects
     # and relpath cost more than the scanning.
     top = git.toplevel(root) if use_gitignore else None
@@ -97,7 +99,11 @@ def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str]) -> Iterator[
                     yield path, shown
         return
     root_s, base = str(root), _display(root)
-    for folder, dirs, names in os.walk(root_s, followlinks=False):
+    # A directory that cannot be listed is an error in the report (exit 3), never a silent gap.
+    unlisted: list[OSError] = []
+    for folder, dirs, names in _walk(root_s, unlisted.append):
+        while unlisted:
+            yield _unlisted(unlisted.pop(), root_s, base)
         dirs[:] = sorted(d for d in dirs if d != ".git")
         rel_folder = os.path.relpath(folder, root_s)
         shown_folder = base if rel_folder == "." else _under(base, rel_folder)
@@ -109,6 +115,40 @@ def _walk_dir(root: Path, use_gitignore: bool, excludes: list[str]) -> Iterator[
             shown = _under(shown_folder, name)
             if not excluded(shown, excludes):
                 yield os.path.join(folder, name), shown
+    for exc in unlisted:
+        yield _unlisted(exc, root_s, base)
+
+
+def _walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, followlinks=False)``, top-down, on an explicit stack: os.walk recurses
+    (before Python 3.12), so a tree deeper than the recursion limit ended the scan."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            onerror(exc)
+            continue
+        dirs: list[str] = []
+        names: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()   # as os.walk: a symlink to a directory is listed as one
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else names).append(entry.name)
+        yield folder, dirs, names    # the caller may prune dirs, as with os.walk
+        for name in reversed(dirs):
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                stack.append(path)
+
+
+def _unlisted(exc: OSError, root_s: str, base: str) -> Item:
+    rel = os.path.relpath(exc.filename or root_s, root_s)
+    return Item(base if rel == "." else _under(base, rel), error=f"cannot list directory: {exc.strerror}")
 
 
 def chunks(path: Path) -> Iterator[tuple[bytes, int, int]]:
