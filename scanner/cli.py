@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     from scanner.errors import ConfigError, UsageError
 
     if sys.stdin is None:
-        sys.stdin = ClosedStdin()  # type: ignore[assignment]
+        sys.stdin = ClosedStdin()
     argv = sys.argv[1:] if argv is None else argv
     unknown = _unknown_command(argv)
     if unknown:

@@ -56,7 +56,7 @@ def _one(path: str | Path, shown: str, max_size: int | None) -> Item:
         return Item(shown, error=f"cannot read: {exc.strerror}")
 
 
-def targets(paths: list[str], *, use_gitignore: bool, excludes: list[str]) -> Iterator[Item | tuple[Path, str]]:
+def targets(paths: list[str], *, use_gitignore: bool, excludes: list[str]) -> Iterator[Item | tuple[str | Path, str]]:
     """What to scan, without reading it: (path, shown name) per file, or an Item already
     settled (stdin, a missing path). Reading is left to ``load``, so it can happen elsewhere."""
     for arg in paths:
@@ -75,7 +75,7 @@ def targets(paths: list[str], *, use_gitignore: bool, excludes: list[str]) -> It
             yield root.resolve() if root.is_symlink() else root, _display(root)
 
 
-def load(target: tuple[Path, str], max_size: int | None) -> Item:
+def load(target: tuple[str | Path, str], max_size: int | None) -> Item:
     return _one(target[0], target[1], max_size)
 
 
