@@ -92,9 +92,9 @@ def discover(start: Path) -> Path | None:
     return None
 
 
-def load(path: Path | None) -> Config:
-    if path is None:
-        return Config()
+def read_toml_text(path: Path) -> str:
+    """A TOML file's text (configuration or a rule pack): an unreadable, binary or non-UTF-8
+    file is a ConfigError with a clear message, never a decoding traceback."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -106,6 +106,13 @@ def load(path: Path | None) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: configuration is not UTF-8 text (invalid byte at offset {exc.start}); "
                           "TOML files are UTF-8") from None
+    return text
+
+
+def load(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    text = read_toml_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -184,14 +184,18 @@ def parse_raw(out: bytes) -> list[Change]:
         i += 1
         if not head.startswith(b":"):
             continue
-        old_mode, new_mode, old_oid, new_oid, status = head[1:].decode().split(" ")
-        kind = status[0]
-        if kind in "RC":
-            old_path, new_path = _path(tokens[i]), _path(tokens[i + 1])
-            i += 2
-        else:
-            old_path, new_path = "", _path(tokens[i])
-            i += 1
+        try:
+            old_mode, new_mode, old_oid, new_oid, status = head[1:].decode("ascii").split(" ")
+            kind = status[0]
+            if kind in "RC":
+                old_path, new_path = _path(tokens[i]), _path(tokens[i + 1])
+                i += 2
+            else:
+                old_path, new_path = "", _path(tokens[i])
+                i += 1
+        except (ValueError, IndexError):
+            # Output git would never write: an error, not a change passed over (found by fuzzing).
+            raise GitError(f"unexpected diff output: {head[:80]!r}") from None
         changes.append(Change(kind, old_mode, new_mode, old_oid, new_oid, new_path, old_path))
     return changes
 
@@ -258,7 +262,9 @@ def parse_commit(oid: str, raw: bytes) -> CommitInfo:
     for line in head.split(b"\n"):
         key, _, value = line.partition(b" ")
         if key == b"parent":
-            parents.append(value.decode())
+            if not value.isalnum() or not value.isascii():
+                raise GitError(f"commit {oid}: malformed parent line (found by fuzzing)")
+            parents.append(value.decode("ascii"))
         elif key == b"author":
             author, date = _ident(value)
         elif key == b"committer":

@@ -48,8 +48,14 @@ def _ratio(engine, small: bytes, large: bytes) -> float:
 def test_four_times_the_input_costs_at_most_five_times_the_time(engine, name):
     small = SIZES.get(name, SMALL)
     gen = ADVERSARIAL[name]
-    ratio = _ratio(engine, gen(small), gen(4 * small))
-    assert ratio <= 5.0, f"{name}: 4x the input took {ratio:.1f}x the time"
+    # A shared, loaded machine can inflate one measurement; the best of three ratios is still
+    # about 16 for a quadratic input and about 4 for a linear one.
+    ratios = []
+    for _ in range(3):
+        ratios.append(_ratio(engine, gen(small), gen(4 * small)))
+        if ratios[-1] <= 5.0:
+            break
+    assert min(ratios) <= 5.0, f"{name}: 4x the input took {', '.join(f'{r:.1f}' for r in ratios)}x the time"
 
 
 def test_repeated_base64_line_is_decoded_once(engine):

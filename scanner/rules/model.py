@@ -198,7 +198,9 @@ def _check_prefilter(pattern: object, where: str) -> None:
 
 
 def load_pack(path: Path) -> list[Rule]:
-    text = path.read_text(encoding="utf-8")
+    from scanner.config import read_toml_text
+
+    text = read_toml_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
