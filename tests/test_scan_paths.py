@@ -84,9 +84,22 @@ def test_directory_depth_has_no_limit(tmp_path):
         os.close(leaf)
     finally:
         os.close(fd)
-    res = leakwarden("scan", "--no-ignore", "--format", "json", str(path))
+    try:
+        res = leakwarden("scan", "--no-ignore", "--format", "json", str(path))
+    finally:
+        _remove_deep(path, depth)
     assert res.returncode == 1 and b"Recursion" not in res.stderr, res.stderr
     assert len(json.loads(res.stdout)["findings"]) == 1
+
+
+def _remove_deep(path: Path, depth: int) -> None:
+    """Innermost first: pytest's own clean-up (shutil.rmtree) recurses, and fails this deep."""
+    for level in range(depth, -1, -1):
+        folder = os.path.join(path, *["d"] * level)
+        for name in os.listdir(folder):
+            if name != "d":
+                os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
 
 
 def _closed_stdin(args: list[str]) -> subprocess.CompletedProcess:
