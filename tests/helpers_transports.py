@@ -12,6 +12,7 @@ import base64
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -66,18 +67,21 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:
 
 @contextmanager
 def running(args: list[str], log: Path, port: int | None = None, **kwargs) -> Iterator[subprocess.Popen]:
+    """``args`` in a session of its own, so that stopping it stops the children it forked too
+    (fcgiwrap's workers, nginx's)."""
     with open(log, "ab") as out:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, **kwargs)
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+                                **kwargs)
     try:
         if port is not None:
             wait_for_port(port, proc, log)
         yield proc
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
 
