@@ -46,7 +46,7 @@ def main() -> int:
     for data in texts:
         by_rule, _decode_at = engine.prefilter.hits(data)
         for ridx, found in by_rule.items():
-            hits[engine.rules[ridx].id] += len(found)
+            hits[engine.content_rules[ridx].id] += len(found)
     prefilter = time.process_time() - t0
 
     t0 = time.process_time()
@@ -54,7 +54,7 @@ def main() -> int:
     for data in texts:
         by_rule, _ = engine.prefilter.hits(data)
         for ridx, found in by_rule.items():
-            windows += len(_windows(data, engine.rules[ridx], found))
+            windows += len(_windows(data, engine.content_rules[ridx], found))
     window_cpu = time.process_time() - t0 - prefilter
 
     t0 = time.process_time()

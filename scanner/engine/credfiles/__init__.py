@@ -85,26 +85,37 @@ class FileRules:
     def __init__(self, rules: list[Rule]) -> None:
         self.by_name: dict[str, list[tuple[Rule, str]]] = {}
         self.by_ext: dict[str, list[tuple[Rule, str]]] = {}
+        self.by_dir: dict[str, list[tuple[Rule, str]]] = {}
         self.globbed: list[tuple[re.Pattern[str], Rule, str]] = []
         for rule in rules:
             for glob in rule.paths:
-                base = glob.rpartition("/")[2]
-                if not any(c in base for c in "*?["):
+                folder, _, base = glob.rpartition("/")
+                if base == "*" and folder and not any(c in folder for c in "*?["):
+                    # Every file in a folder ('group_vars/*'): looked up by the folder's name.
+                    self.by_dir.setdefault(folder.rpartition("/")[2], []).append((rule, glob))
+                elif not any(c in base for c in "*?["):
                     self.by_name.setdefault(base, []).append((rule, glob))
                 elif base.startswith("*.") and not any(c in base[2:] for c in "*?["):
                     self.by_ext.setdefault(base[2:].lower(), []).append((rule, glob))
                 else:
                     self.globbed.append((re.compile(fnmatch.translate(base)), rule, glob))
-        # One regex answers "could any name glob match?" for the files no rule names.
-        self.any_glob = re.compile("|".join(f"(?:{rx.pattern})" for rx, _, _ in self.globbed)) \
-            if self.globbed else None
+        # The globs' literal heads ('.env.', 'application-') answer "could any name glob match?"
+        # with one startswith for the files no rule names; a glob without one is always tried.
+        heads = tuple(re.split(r"[*?\[]", glob.rpartition("/")[2], maxsplit=1)[0] for _, _, glob in self.globbed)
+        self.glob_heads: tuple[str, ...] | None = heads if all(heads) else None
 
     def rules_for(self, path: str) -> list[Rule]:
         norm, name = _split(path)
         found = list(self.by_name.get(name, ()))
+        if self.by_dir and "/" in norm:
+            found.extend(self.by_dir.get(norm.rpartition("/")[0].rpartition("/")[2], ()))
         if "." in name:
-            found.extend(self.by_ext.get(name.rpartition(".")[2].lower(), ()))
-        if self.any_glob is not None and self.any_glob.match(name):
+            # Extensions may have two parts ('*.tfvars.json', '*.tfstate.backup').
+            parts = name.lower().rsplit(".", 2)
+            found.extend(self.by_ext.get(parts[-1], ()))
+            if len(parts) == 3:
+                found.extend(self.by_ext.get(f"{parts[1]}.{parts[2]}", ()))
+        if self.globbed and (self.glob_heads is None or name.startswith(self.glob_heads)):
             found.extend((rule, glob) for rx, rule, glob in self.globbed if rx.match(name))
         # A glob with a folder ('.aws/credentials') must match the end of the path.
         out: list[Rule] = []
