@@ -1,4 +1,5 @@
-"""Errors that map to exit codes (2: usage or configuration)."""
+"""Errors that map to exit codes (2: usage or configuration), and warnings on stderr."""
+import sys
 
 
 class ConfigError(Exception):
@@ -7,3 +8,10 @@ class ConfigError(Exception):
 
 class UsageError(Exception):
     """The command line asks for something impossible."""
+
+
+def warn(message: str) -> None:
+    """One line on stderr, with control characters made visible (a path can hold any byte)."""
+    from scanner.engine.text import printable
+
+    sys.stderr.write(f"leakwarden: {printable(message)}\n")

@@ -1,21 +1,50 @@
 """All git plumbing lives here: subprocesses only, NUL-separated output, no shell.
 
-The environment is inherited unchanged, so GIT_DIR, GIT_OBJECT_DIRECTORY, alternates
-and the pre-receive quarantine all keep working.
+The environment is inherited, so GIT_DIR, GIT_OBJECT_DIRECTORY, alternates and the
+pre-receive quarantine all keep working, with two changes (``_ENV``): git reads the real
+objects, never a replacement (``refs/replace/*``) or a graft, which would let a harmless
+object stand in for one that holds a secret. Every child gets an explicit stdin: a hook's
+own stdin carries ref updates that no git child may consume.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    import mmap
 
 
 class GitError(Exception):
     pass
+
+
+# A path that never exists: git then reads no graft file (it would otherwise read info/grafts).
+_NO_GRAFTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "no-such-file", "grafts")
+
+
+def _env() -> dict[str, str]:
+    """The inherited environment, but git sees the real objects: no replacements, no grafts."""
+    return {**os.environ, "GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": _NO_GRAFTS}
+
+
+def _popen(args: list[str], cwd: str | Path | None = None, *, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+           stderr=subprocess.PIPE, bufsize: int = -1) -> subprocess.Popen:
+    """Every git child process starts here: the environment above, and never the caller's stdin."""
+    return subprocess.Popen(["git", *args], cwd=cwd, env=_env(), stdin=stdin, stdout=stdout, stderr=stderr,
+                            bufsize=bufsize)
+
+
+def _run(args: list[str], cwd: str | Path | None = None, *, input: bytes | None = None, stdout=subprocess.PIPE,
+         stderr=subprocess.PIPE) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], check=False, cwd=cwd, env=_env(), input=input,
+                          stdin=subprocess.DEVNULL if input is None else None, stdout=stdout, stderr=stderr)
 
 
 def _failure(what: str, stderr: bytes, returncode: int) -> GitError:
@@ -34,8 +63,7 @@ def run(args: list[str], cwd: str | Path | None = None, *, check: bool = True, i
         out: IO[bytes] | None = None) -> bytes:
     """git's output; or, with ``out``, nothing: the output goes straight to that file (no copy
     in memory), which is left at its start."""
-    proc = subprocess.run(["git", *args], cwd=cwd, input=input, stdout=out or subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+    proc = _run(args, cwd, input=input, stdout=out or subprocess.PIPE)
     if check and proc.returncode != 0:
         raise _failure(args[0], proc.stderr, proc.returncode)
     if out is not None:
@@ -48,8 +76,7 @@ def toplevel(path: str | Path) -> Path | None:
     """The work tree that contains ``path``, or None outside one."""
     folder = Path(path)
     folder = folder if folder.is_dir() else folder.parent
-    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder or ".",
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = _run(["rev-parse", "--show-toplevel"], folder or ".", stderr=subprocess.DEVNULL)
     if proc.returncode != 0:
         return None
     return Path(proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
@@ -76,76 +103,18 @@ def empty_tree(cwd: str | Path | None = None) -> str:
 
 
 def resolve(rev: str, cwd: str | Path | None = None) -> str | None:
-    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-                          cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = _run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd,
+                stderr=subprocess.DEVNULL)
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
 def rev_list(args: list[str], cwd: str | Path | None = None) -> Iterator[str]:
     """Stream ``git rev-list`` output without holding it all in memory."""
-    proc = subprocess.Popen(["git", "rev-list", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _popen(["rev-list", *args], cwd)
     assert proc.stdout is not None
     for line in proc.stdout:
         yield line.decode().strip()
     _finish(proc, "rev-list")
-
-
-def _read_object(stream: IO[bytes], size: int, max_size: int | None) -> bytes | None:
-    """An object's content from a ``cat-file --batch`` stream, or None (after draining it in
-    pieces) if it is over ``max_size``."""
-    if max_size is None or size <= max_size:
-        return stream.read(size)
-    left = size
-    while left > 0:
-        got = len(stream.read(min(left, 1 << 20)))
-        if not got:
-            break
-        left -= got
-    return None
-
-
-class CatFile:
-    """A persistent ``git cat-file --batch`` process: one pipe for any number of objects."""
-
-    def __init__(self, cwd: str | Path | None = None) -> None:
-        self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-    def get(self, oid: str) -> tuple[str, bytes] | None:
-        """(type, content), or None when the object is missing."""
-        got = self.get_within(oid, None)
-        return None if got is None else (got[0], got[2] or b"")
-
-    def get_within(self, oid: str, max_size: int | None) -> tuple[str, int, bytes | None] | None:
-        """(type, size, content), or None when the object is missing. Content is None for an
-        object over ``max_size``: it is drained a piece at a time, never held whole."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(oid.encode() + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline()
-        if not header:
-            raise GitError("git cat-file exited unexpectedly")
-        parts = header.split()
-        if len(parts) != 3:  # "<oid> missing" / "<oid> ambiguous"
-            return None
-        size = int(parts[2])
-        data = _read_object(self.proc.stdout, size, max_size)
-        if data is not None and len(data) != size:  # cat-file died mid-object: a corrupt object
-            raise GitError(f"git cat-file stopped while reading {oid}")
-        self.proc.stdout.read(1)  # the LF after the content
-        return parts[1].decode(), size, data
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            self.proc.wait()
-
-    def __enter__(self) -> "CatFile":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 # --------------------------------------------------------------------------------------
@@ -170,7 +139,8 @@ class Change:
     old_path: str = ""   # the source of a rename or copy
 
 
-def _path(raw: bytes) -> str:
+def decode_path(raw: bytes) -> str:
+    """A path (or name) as git wrote it: undecodable bytes kept as surrogates, never lost."""
     return raw.decode("utf-8", "surrogateescape")
 
 
@@ -188,10 +158,10 @@ def parse_raw(out: bytes) -> list[Change]:
             old_mode, new_mode, old_oid, new_oid, status = head[1:].decode("ascii").split(" ")
             kind = status[0]
             if kind in "RC":
-                old_path, new_path = _path(tokens[i]), _path(tokens[i + 1])
+                old_path, new_path = decode_path(tokens[i]), decode_path(tokens[i + 1])
                 i += 2
             else:
-                old_path, new_path = "", _path(tokens[i])
+                old_path, new_path = "", decode_path(tokens[i])
                 i += 1
         except (ValueError, IndexError):
             # Output git would never write: an error, not a change passed over (found by fuzzing).
@@ -239,9 +209,36 @@ def hooks_dir(cwd: str | Path | None = None) -> Path:
 
 
 def commit_exists(oid: str, cwd: str | Path | None = None) -> bool:
-    proc = subprocess.run(["git", "cat-file", "-e", f"{oid}^{{commit}}"], cwd=cwd,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _run(["cat-file", "-e", "--end-of-options", f"{oid}^{{commit}}"], cwd, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
     return proc.returncode == 0
+
+
+@dataclass(frozen=True)
+class Ident:
+    """An author, committer or tagger line: ``Name <email> 1700000000 +0100``."""
+    who: str             # "Name <email>"
+    date: str            # ISO 8601, in the ident's own time zone
+    time: int            # seconds since the epoch
+
+
+def parse_ident(value: bytes) -> Ident:
+    import datetime as _dt
+
+    who, _, rest = value.rpartition(b"> ")
+    name = decode_path(who + b">") if who else decode_path(value)
+    parts = rest.split(b" ")
+    try:
+        stamp = int(parts[0])
+    except ValueError:
+        stamp = 0
+    try:
+        sign = -1 if parts[1][:1] == b"-" else 1
+        offset = _dt.timedelta(hours=int(parts[1][1:3]), minutes=int(parts[1][3:5])) * sign
+        date = _dt.datetime.fromtimestamp(int(parts[0]), _dt.timezone(offset)).isoformat()
+    except (IndexError, ValueError):
+        date = ""
+    return Ident(name, date, stamp)
 
 
 @dataclass
@@ -252,55 +249,51 @@ class CommitInfo:
     date: str            # author date, ISO 8601
     timestamp: int       # committer time, seconds since the epoch
     message: bytes
+    committer: str = ""  # "Name <email>"
 
 
 def parse_commit(oid: str, raw: bytes) -> CommitInfo:
     """A commit object's headers and message, from ``cat-file`` content."""
     head, _, message = raw.partition(b"\n\n")
-    parents: list[str] = []
-    author, date, stamp = "", "", 0
+    info = CommitInfo(oid, [], "", "", 0, message)
     for line in head.split(b"\n"):
         key, _, value = line.partition(b" ")
         if key == b"parent":
             if not value.isalnum() or not value.isascii():
                 raise GitError(f"commit {oid}: malformed parent line (found by fuzzing)")
-            parents.append(value.decode("ascii"))
+            info.parents.append(value.decode("ascii"))
         elif key == b"author":
-            author, date = _ident(value)
+            author = parse_ident(value)
+            info.author, info.date = author.who, author.date
         elif key == b"committer":
-            stamp = _ident_time(value)
-    return CommitInfo(oid, parents, author, date, stamp, message)
+            committer = parse_ident(value)
+            info.committer, info.timestamp = committer.who, committer.time
+    return info
 
 
-def tag_message(raw: bytes) -> bytes:
-    """An annotated tag's message, without a PGP signature block."""
-    message = raw.partition(b"\n\n")[2]
+@dataclass
+class TagInfo:
+    oid: str
+    target: str          # the object it points to
+    name: str
+    tagger: Ident | None
+    message: bytes       # without a PGP signature block
+
+
+def parse_tag(oid: str, raw: bytes) -> TagInfo:
+    """An annotated tag object's headers and message, from ``cat-file`` content."""
+    head, _, message = raw.partition(b"\n\n")
     sig = message.find(b"-----BEGIN PGP SIGNATURE-----")
-    return message[:sig] if sig != -1 else message
-
-
-def _ident_time(value: bytes) -> int:
-    parts = value.rsplit(b" ", 2)
-    try:
-        return int(parts[-2])
-    except (IndexError, ValueError):
-        return 0
-
-
-def _ident(value: bytes) -> tuple[str, str]:
-    """("Name <email>", ISO date) from ``Name <email> 1700000000 +0100``."""
-    import datetime as _dt
-
-    who, _, rest = value.rpartition(b"> ")
-    name = _path(who + b">") if who else _path(value)
-    parts = rest.split(b" ")
-    try:
-        sign = -1 if parts[1][:1] == b"-" else 1
-        offset = _dt.timedelta(hours=int(parts[1][1:3]), minutes=int(parts[1][3:5])) * sign
-        date = _dt.datetime.fromtimestamp(int(parts[0]), _dt.timezone(offset)).isoformat()
-    except (IndexError, ValueError):
-        date = ""
-    return name, date
+    info = TagInfo(oid, "", "", None, message[:sig] if sig != -1 else message)
+    for line in head.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        if key == b"object":
+            info.target = value.decode()
+        elif key == b"tag":
+            info.name = decode_path(value)
+        elif key == b"tagger":
+            info.tagger = parse_ident(value)
+    return info
 
 
 # Several of these git processes run at once. Their memory is mostly the delta-base cache (96 MB
@@ -320,8 +313,7 @@ def start_rev_list_objects(args: list[str], out: IO[bytes], err: IO[bytes],
                           cwd: str | Path | None = None) -> subprocess.Popen:
     """``rev-list --objects ARGS`` written to ``out`` for ``parse_rev_list_objects``; it runs on
     its own while the caller does other work (see ``check_exit``)."""
-    return subprocess.Popen(["git", *_LOW_MEMORY, "rev-list", "--objects", *args],
-                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    return _popen([*_LOW_MEMORY, "rev-list", "--objects", *args], cwd, stdout=out, stderr=err)
 
 
 def blobs_in_pack_order(cwd: str | Path | None = None) -> Iterator[str]:
@@ -374,7 +366,7 @@ def parse_rev_list_objects(stream: IO[bytes]) -> Iterator[tuple[bytes, bytes | N
         yield oid, (path if sep else None)
 
 
-def _widen(pipe: IO[bytes] | None) -> None:
+def _widen(pipe: IO[bytes]) -> None:
     """Let git run up to a megabyte ahead of its reader instead of 64 KB (Linux only): with the
     default, git stalls on every larger object until the scanner has caught up."""
     try:
@@ -385,56 +377,122 @@ def _widen(pipe: IO[bytes] | None) -> None:
         pass
 
 
+def _corruption(name: str, cwd: str | Path | None) -> str:
+    """Why an object that ``cat-file --batch`` calls missing cannot be read, if it is there but
+    corrupt (git says "missing" for both); "" when it is really not in the repository."""
+    proc = _run(["cat-file", "-t", "--end-of-options", name], cwd)
+    errors = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.startswith("error:")]
+    return errors[-1][len("error: "):] if proc.returncode != 0 and errors else ""
+
+
+class BlobStream:
+    """A large object's content, read in pieces straight from ``cat-file``'s pipe and never held
+    whole (see ``ObjectReader.read``)."""
+
+    def __init__(self, pipe: IO[bytes], size: int, oid: str) -> None:
+        self._pipe, self.left, self.oid = pipe, size, oid
+
+    def read(self, n: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        n = self.left if n < 0 else min(n, self.left)
+        data = self._pipe.read(n)
+        if len(data) != n:
+            raise GitError(f"git cat-file: cannot read object {self.oid}: cut short")
+        self.left -= n
+        return data
+
+    def drain(self) -> None:
+        while self.left > 0:
+            self.read(1 << 20)
+
+
+Content = bytes | BlobStream | None
+
+
 class ObjectReader:
     """A persistent ``git cat-file --batch`` read in bulk: a thread writes a whole list of ids
     while the caller reads the contents, so the pipe never waits on a round trip."""
 
     def __init__(self, cwd: str | Path | None = None) -> None:
-        self.proc = subprocess.Popen(["git", *_LOW_MEMORY, "cat-file", "--batch"], cwd=cwd,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, bufsize=1 << 20)
-        _widen(self.proc.stdout)
+        self.cwd = cwd
+        self.proc = self._start()
 
-    def read(self, oids: list[str], max_size: int | None = None) -> Iterator[tuple[str, str, int, bytes | None]]:
-        """(oid, type, size, content) for each id, in order. Content is None for objects over
-        ``max_size``: those are drained a piece at a time, never held whole. Type is "missing"
-        for an id the repository does not have."""
+    def _start(self) -> subprocess.Popen:
+        proc = _popen([*_LOW_MEMORY, "cat-file", "--batch"], self.cwd, stdin=subprocess.PIPE, bufsize=1 << 20)
+        assert proc.stdout is not None
+        _widen(proc.stdout)
+        return proc
+
+    def restart(self) -> None:
+        """A fresh cat-file after this one died (a corrupt object), to read the objects after it."""
+        self.close()
+        self.proc = self._start()
+
+    def read(self, oids: list[str], max_size: int | None = None,
+             stream_over: int | None = None) -> Iterator[tuple[str, str, int, Content]]:
+        """(name, type, size, content) for each object name, in order. Type is "missing" for
+        one the repository does not have (content None). Content is None for an object over
+        ``max_size`` (drained a piece at a time, never held whole), and a ``BlobStream`` for
+        one over ``stream_over``: read it before asking for the next object (what is left
+        unread is drained)."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         stdin, errors = self.proc.stdin, []
 
         def feed() -> None:
             # In a thread: a pipe both written and read by one thread would deadlock once full.
             try:
-                stdin.write("".join(oid + "\n" for oid in oids).encode())
+                stdin.write("".join(oid + "\n" for oid in oids).encode("utf-8", "surrogateescape"))
                 stdin.flush()
             except (OSError, ValueError) as exc:
                 errors.append(exc)
 
         feeder = threading.Thread(target=feed, daemon=True)
         feeder.start()
-        read, readline = self.proc.stdout.read, self.proc.stdout.readline
+        out = self.proc.stdout
         try:
             for oid in oids:
-                header = readline()
+                header = out.readline()
                 parts = header.split()
-                if not header.startswith(oid.encode()) or len(parts) not in (2, 3):
-                    raise GitError(f"git cat-file: no answer for object {oid}{self._why()}")
-                if len(parts) == 2:   # "<oid> missing" (or "ambiguous")
+                if header.rstrip(b"\n").endswith(b" missing"):   # "<name> missing"; a name may hold spaces
+                    corrupt = _corruption(oid, self.cwd)
+                    if corrupt:
+                        raise GitError(f"git cat-file: cannot read object {oid}: {corrupt}")
                     yield oid, "missing", 0, None
                     continue
+                if len(parts) != 3 or not parts[2].isdigit():
+                    raise GitError(f"git cat-file: cannot read object {oid}{self._why()}")
                 kind, size = parts[1].decode(), int(parts[2])
-                data = _read_object(self.proc.stdout, size, max_size)
-                if data is not None and len(data) != size:
-                    raise GitError(f"git cat-file: object {oid} was cut short{self._why()}")
-                read(1)  # the LF after the content
+                if max_size is not None and size > max_size:
+                    BlobStream(out, size, oid).drain()
+                    data: Content = None
+                elif stream_over is not None and size > stream_over:
+                    data = BlobStream(out, size, oid)
+                else:
+                    data = whole = out.read(size)
+                    if len(whole) != size:
+                        raise GitError(f"git cat-file: cannot read object {oid}: cut short{self._why()}")
                 yield oid, kind, size, data
+                if isinstance(data, BlobStream):
+                    data.drain()
+                out.read(1)  # the LF after the content
         finally:
             feeder.join()
         if errors:
             raise GitError(f"git cat-file: {errors[0]}")
 
+    def get(self, name: str) -> tuple[str, bytes] | None:
+        """(type, content) of one object (an id or ``rev:path``), or None when it is missing."""
+        (_, kind, _, data), = list(self.read([name]))
+        return None if kind == "missing" else (kind, data if isinstance(data, bytes) else b"")
+
     def _why(self) -> str:
-        if self.proc.poll() is None or self.proc.stderr is None:
+        """git's last words, once it has exited after a fatal error (a corrupt object)."""
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return ""
+        if self.proc.stderr is None:
             return ""
         lines = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
         return f" ({lines[-1]})" if lines else ""
@@ -447,6 +505,12 @@ class ObjectReader:
             except OSError:
                 pass
             self.proc.wait()
+
+    def __enter__(self) -> "ObjectReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def count_objects(cwd: str | Path | None = None) -> int:
@@ -479,26 +543,27 @@ class CommitMessage:
     date: str            # author date, ISO 8601
     author: str          # "name <email>"
     message: bytes
+    committer: str = ""  # "name <email>"
 
 
 def commit_messages(args: list[str], cwd: str | Path | None = None) -> Iterator[CommitMessage]:
     """Every commit ``git log ARGS`` walks, with its message, streamed through a pipe: messages
     may hold secrets, so they never go to a file. No diffs, so this is fast."""
-    proc = subprocess.Popen(["git", *_LOW_MEMORY, "log", "--no-show-signature", "--format=%x00%H%x00%ct%x00%aI%x00%an <%ae>%x00%B",
-                             *args, "--"], cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, bufsize=1 << 20)
+    proc = _popen([*_LOW_MEMORY, "log", "--no-show-signature",
+                   "--format=%x00%H%x00%ct%x00%aI%x00%an <%ae>%x00%cn <%ce>%x00%B", *args, "--"], cwd, bufsize=1 << 20)
     assert proc.stdout is not None
     carry = b""
     while True:
         block = proc.stdout.read(1 << 20)
         fields = (carry + block).split(b"\0")
-        # A record is the five fields after the NUL that opens it; a message is known to be
+        # A record is the six fields after the NUL that opens it; a message is known to be
         # whole only once the next record's NUL has arrived, or at the end.
         i = 1
-        while i + 5 < len(fields) or (not block and i + 5 <= len(fields)):
-            oid, stamp, date, author, message = fields[i:i + 5]
-            yield CommitMessage(oid.decode(), int(stamp or 0), date.decode(), _path(author), message)
-            i += 5
+        while i + 6 < len(fields) or (not block and i + 6 <= len(fields)):
+            oid, stamp, date, author, committer, message = fields[i:i + 6]
+            yield CommitMessage(oid.decode(), int(stamp or 0), date.decode(), decode_path(author), message,
+                                decode_path(committer))
+            i += 6
         if not block:
             break
         carry = b"\0" + b"\0".join(fields[i:])
@@ -524,13 +589,11 @@ class LogStream:
         # --root and --no-show-signature: a user's log.showRoot=false or log.showSignature=true
         # would hide a root commit's files or mix gpg output into the stream.
         walk = ["--no-walk=unsorted", "--stdin"] if commits is not None else ["--topo-order", *args]
-        self.proc = subprocess.Popen(["git", *_LOW_MEMORY, "log", "--raw", "-z", "--no-abbrev", "--no-renames",
-                                      "-c", "--root", "--no-show-signature", "--no-ext-diff", _LOG_FORMAT,
-                                      *walk, "--"],
-                                     cwd=cwd, stdin=commits if commits is not None else subprocess.DEVNULL,
-                                     stdout=out, stderr=err)
+        self.proc = _popen([*_LOW_MEMORY, "log", "--raw", "-z", "--no-abbrev", "--no-renames", "-c", "--root",
+                            "--no-show-signature", "--no-ext-diff", _LOG_FORMAT, *walk, "--"], cwd,
+                           stdin=commits if commits is not None else subprocess.DEVNULL, stdout=out, stderr=err)
         self.out, self.err = out, err
-        self._map = None
+        self._map: mmap.mmap | None = None
 
     def commits(self, first_index: int = 0) -> Iterator[LogCommit]:
         """The commits, numbered from ``first_index``, as git writes them."""
@@ -602,7 +665,7 @@ class LogStream:
         oid, _ = field(commit_offset + 1)
         _, at = field(entry_offset)
         path, _ = field(at)
-        return oid.decode(), _path(path)
+        return oid.decode(), decode_path(path)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -641,8 +704,7 @@ def check_exit(proc: subprocess.Popen, err: IO[bytes], what: str) -> None:
 
 def config_section(section: str, cwd: str | Path | None = None) -> list[tuple[str, str | None]]:
     """Every ``section.*`` setting as (lower-case key, value); a key written without ``=`` has None."""
-    proc = subprocess.run(["git", "config", "-z", "--get-regexp", rf"^{section}\."], cwd=cwd,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _run(["config", "-z", "--get-regexp", rf"^{section}\."], cwd)
     if proc.returncode == 1:  # nothing set
         return []
     if proc.returncode != 0:
@@ -678,10 +740,9 @@ def new_commit_changes(tips: list[str], cwd: str | Path | None = None
     import tempfile
 
     with tempfile.TemporaryFile() as rl_err, tempfile.TemporaryFile() as dt_err:
-        rl = subprocess.Popen(["git", "rev-list", "--topo-order", "--reverse", *tips, "--not", "--all"],
-                              cwd=cwd, stdout=subprocess.PIPE, stderr=rl_err)
-        dt = subprocess.Popen(["git", "diff-tree", "--stdin", "-r", "-z", "-m", "--root", "--always",
-                               "--no-renames"], cwd=cwd, stdin=rl.stdout, stdout=subprocess.PIPE, stderr=dt_err)
+        rl = _popen(["rev-list", "--topo-order", "--reverse", *tips, "--not", "--all"], cwd, stderr=rl_err)
+        dt = _popen(["diff-tree", "--stdin", "-r", "-z", "-m", "--root", "--always", "--no-renames"], cwd,
+                    stdin=rl.stdout, stderr=dt_err)
         assert rl.stdout is not None and dt.stdout is not None
         rl.stdout.close()  # diff-tree owns it now; rev-list gets SIGPIPE if diff-tree dies
         commit, blobs, gitlinks = "", [], []
@@ -695,9 +756,9 @@ def new_commit_changes(tips: list[str], cwd: str | Path | None = None
                     if status == b"D" or is_zero(new_oid):
                         continue   # deleted: nothing to scan
                     if new_mode == GITLINK_MODE.encode():
-                        gitlinks.append(_path(path))
+                        gitlinks.append(decode_path(path))
                     else:
-                        blobs.append((new_oid, _path(path)))
+                        blobs.append((new_oid, decode_path(path)))
                     continue
                 header = token.decode().strip()
                 if header != commit:

@@ -140,10 +140,11 @@ def test_baseline_and_min_confidence(repo: Path, history, tmp_path: Path) -> Non
 def test_scan_history_api(repo: Path, history) -> None:
     from scanner.config import Config
     from scanner.engine.factory import build_engine
-    from scanner.sources.history import scan_history
+    from scanner.sources import history as source
 
     _, intro, _ = history
-    findings = scan_history(repo, build_engine(Config()))
+    cfg = Config()
+    findings = source.scan(repo, build_engine(cfg), cfg).findings
     assert sorted(f.commit for f in findings) == sorted(intro.values())
     assert all(f.occurrences for f in findings)
 

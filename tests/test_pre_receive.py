@@ -72,7 +72,7 @@ def test_token_in_commit_message_is_rejected(server: Path, client: Path) -> None
     commit_file(client, "notes.txt", "nothing here\n", f"use this\n\ntoken {secret}\n")
     res = push(client, "origin", "HEAD:main")
     assert res.returncode != 0
-    assert "(commit message):3" in res.out
+    assert "<commit message>:3" in res.out
     assert secret not in res.out
 
 
@@ -199,7 +199,7 @@ def test_annotated_tag_message_is_scanned(server: Path, client: Path) -> None:
     git(client, "tag", "-a", "v1", "-m", f"release\n\nkey {secret}\n")
     res = push(client, "origin", "v1")
     assert res.returncode != 0
-    assert "(tag message of refs/tags/v1):3" in res.out
+    assert "<tag message v1>:3" in res.out
     assert secret not in res.out
     assert server_ref(server, "refs/tags/v1") is None
 
@@ -450,7 +450,9 @@ def test_scan_keeps_what_it_found_when_the_budget_runs_out(server: Path, client:
     from scanner.config import Config
     from scanner.engine.factory import build_engine
     from scanner.policy.server import BudgetExceeded
+    from scanner.report import Report
     from scanner.sources import incoming
+    from scanner.sources.refs import RefUpdate
 
     old = server_ref(server)
     commit_file(client, "leak.txt", make_token(), "leak")
@@ -467,10 +469,10 @@ def test_scan_keeps_what_it_found_when_the_budget_runs_out(server: Path, client:
             raise BudgetExceeded()
 
     monkeypatch.chdir(server)
-    result = incoming.IncomingScan()
+    result = Report()
     with pytest.raises(BudgetExceeded):
-        incoming.scan([incoming.RefUpdate(old, head, "refs/heads/main")], build_engine(Config()),
-                      check_time=check_time, max_size=1 << 20, excludes=[], result=result)
+        incoming.scan([RefUpdate(old, head, "refs/heads/main")], build_engine(Config()), Config(),
+                      check_time=check_time, report=result)
     assert [f.path for f in result.findings] == ["leak.txt"]
 
 

@@ -7,9 +7,15 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Iterator
 
+from scanner.errors import warn as warn   # re-exported: the commands' one way to warn
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.policy.threshold import FailPolicy
+    from scanner.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 STARTED = time.monotonic()   # every command imports this module first: the run's clock for its summary
@@ -29,7 +35,7 @@ def add_baseline_option(p: argparse.ArgumentParser) -> None:
                    help="secrets listed in this baseline do not fail the run (default: the configured one)")
 
 
-def apply_baseline(args: argparse.Namespace, cfg, report, start: Path | None = None) -> None:
+def apply_baseline(args: argparse.Namespace, cfg: Config, report: Report, start: Path | None = None) -> None:
     """Drop findings whose secret is in the baseline: --baseline, the configured one, or
     .leakwarden-baseline.json at the top of the repository (used only if it exists)."""
     from scanner.policy import baseline
@@ -54,7 +60,7 @@ def add_fail_options(p: argparse.ArgumentParser, default: str = "the --min-confi
                    help="only findings at or above this severity fail the run (default: low)")
 
 
-def fail_policy(cfg, default=None):
+def fail_policy(cfg: Config, default: FailPolicy | None = None) -> FailPolicy:
     """--fail-on / fail_on beat the command's own default (scan: --min-confidence; hooks: HOOK_DEFAULT)."""
     from scanner.policy.threshold import FailPolicy
 
@@ -64,9 +70,12 @@ def fail_policy(cfg, default=None):
     return FailPolicy(confidence=cfg.fail_on or cfg.min_confidence, severity=cfg.fail_on_severity)
 
 
-def mark_warnings(report, policy) -> None:
-    """Findings the policy does not block are reported as warnings."""
-    report.warned |= {f.fingerprint for f in report.findings if not policy.blocks(f)}
+def exit_code(report: Report) -> int:
+    """1 when a finding blocks (``Report.judge`` decided which do), else 3 when something could
+    not be read, else 0."""
+    if report.blocking:
+        return EXIT_FINDINGS
+    return EXIT_INTERNAL if report.errors else EXIT_CLEAN
 
 
 def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "jsonl", "sarif", "html")) -> None:
@@ -80,7 +89,7 @@ def add_output_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("
     p.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
 
 
-def load_config(args: argparse.Namespace, start: Path):
+def load_config(args: argparse.Namespace, start: Path) -> Config:
     from scanner import config
 
     path = Path(args.config) if getattr(args, "config", None) else config.discover(start)
@@ -129,7 +138,7 @@ def output(args: argparse.Namespace) -> Iterator[IO[str]]:
         yield sys.stdout
 
 
-def emit(args: argparse.Namespace, report) -> None:
+def emit(args: argparse.Namespace, report: Report) -> None:
     from scanner.report import renderer
 
     render = renderer(args.format)
@@ -146,7 +155,28 @@ def summarize(report) -> None:
     sys.stdout.flush()
     warn(summary_line(report, time.monotonic() - STARTED))
 
-def warn(message: str) -> None:
-    from scanner.engine.text import printable
+def collect_tokens(args: argparse.Namespace) -> Report:
+    """For verify and revoke: the GitHub token findings of a report made with --show-secrets,
+    of the PATHs, or of history (--history), with what was skipped or failed."""
+    from scanner.engine.factory import build_engine
+    from scanner.errors import UsageError
+    from scanner.net.tokens import github_tokens, load_report
+    from scanner.report import Report
 
-    sys.stderr.write(f"leakwarden: {printable(message)}\n")
+    if args.report:
+        if args.paths:
+            raise UsageError("give either PATHs or --report, not both")
+        return github_tokens(Report(findings=load_report(Path(args.report))))
+    paths = args.paths or ["."]
+    first = next((p for p in paths if p != "-"), ".")
+    cfg = load_config(args, Path(first).resolve() if Path(first).exists() else Path.cwd())
+    engine = build_engine(cfg)
+    if not args.history:
+        from scanner.sources import paths as path_source
+
+        return github_tokens(path_source.scan(engine, cfg, paths))
+    if len(paths) != 1:
+        raise UsageError("--history takes one repository")
+    from scanner.sources import history
+
+    return github_tokens(history.scan(Path(paths[0]), engine, cfg))

@@ -5,9 +5,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, add_baseline_option, add_config_options,
-                                      add_fail_options, add_output_options, apply_baseline, emit, fail_policy, summarize,
-                                      load_config, mark_warnings)
+from typing import TYPE_CHECKING
+
+from scanner.commands._common import (EXIT_FINDINGS, add_baseline_option, add_config_options, add_fail_options,
+                                      add_output_options, apply_baseline, emit, exit_code, fail_policy, load_config,
+                                      summarize)
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.engine.core import Engine
+    from scanner.policy.threshold import FailPolicy
+    from scanner.report import Report
 
 ADVICE = {
     "commit": """\
@@ -36,7 +44,7 @@ def add_hook_options(p: argparse.ArgumentParser) -> None:
     add_output_options(p)
 
 
-def setup(args: argparse.Namespace):
+def setup(args: argparse.Namespace) -> tuple[Config, Engine, FailPolicy]:
     """(config, engine, policy) for a hook run."""
     from scanner.engine.factory import build_engine
     from scanner.policy.threshold import HOOK_DEFAULT
@@ -45,17 +53,16 @@ def setup(args: argparse.Namespace):
     return cfg, build_engine(cfg), fail_policy(cfg, HOOK_DEFAULT)
 
 
-def finish(args: argparse.Namespace, cfg, policy, report, *, what: str) -> int:
-    """Baseline, policy, output; ``what`` is 'commit' or 'push'."""
+def finish(args: argparse.Namespace, cfg: Config, policy: FailPolicy, report: Report, *, what: str) -> int:
+    """Baseline, policy, output; ``what`` is 'commit' or 'push'. Skips are always shown."""
     apply_baseline(args, cfg, report, Path(args.repo).resolve())
-    mark_warnings(report, policy)
-    blocking = any(f.fingerprint not in report.warned for f in report.findings)
-    if report.findings or report.errors or args.format != "text":
+    report.judge(policy)
+    if report.findings or report.errors or report.skipped or args.format != "text":
         emit(args, report)
     else:
         summarize(report)
-    if blocking:
+    code = exit_code(report)
+    if code == EXIT_FINDINGS:
         sys.stdout.flush()  # the report first, then the advice
         sys.stderr.write(ADVICE[what])
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return code

@@ -96,12 +96,13 @@ def _start(paths: list[str]) -> Path:
 def _findings(args: argparse.Namespace, cfg, engine, paths: list[str]) -> tuple[list, set[str]]:
     """The findings now, and the paths that could not be scanned (their entries must not be pruned)."""
     from scanner.commands._common import warn
-    from scanner.commands._history import history_findings
-    from scanner.commands.scan import scan_paths
+    from scanner.sources import history
+    from scanner.sources import paths as path_source
 
     if args.from_history:
-        return history_findings(Path(paths[0] if paths else "."), engine), set()
-    report = scan_paths(engine, cfg, paths, use_gitignore=not args.no_ignore)
+        report = history.scan(Path(paths[0] if paths else "."), engine, cfg)
+    else:
+        report = path_source.scan(engine, cfg, paths, use_gitignore=not args.no_ignore)
     for p, why in report.errors:
         warn(f"{p}: {why}")
     # A tracked file deleted from the work tree is reported as unreadable; its secrets are gone.

@@ -5,9 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, add_baseline_option, add_config_options,
-                                      add_fail_options, add_output_options, apply_baseline, emit, fail_policy,
-                                      load_config, mark_warnings)
+from scanner.commands._common import (add_baseline_option, add_config_options, add_fail_options, add_output_options,
+                                      apply_baseline, emit, exit_code, fail_policy, load_config)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,42 +45,28 @@ def rev_args(args: argparse.Namespace) -> list[str]:
     out = list(args.revs)
     if args.branches:
         out.append("--branches")
-    if not any(not a.startswith("-") or a in ("--all", "--branches", "--tags", "--remotes") or
-               a.startswith(("--branches=", "--tags=", "--remotes=", "--glob=")) for a in out):
-        out.append("--all")
     if args.since:
         out.append(f"--since={args.since}")
     return out
 
 
 def run(args: argparse.Namespace) -> int:
-    from scanner import git
     from scanner.engine.factory import build_engine
-    from scanner.errors import UsageError
-    from scanner.report import Report
-    from scanner.sources.history import audit
+    from scanner.sources import history
 
     repo = Path(args.repo)
-    try:
-        git.git_dir(repo)
-    except git.GitError:
-        raise UsageError(f"{repo}: not a git repository") from None
     cfg = load_config(args, repo.resolve())
     engine = build_engine(cfg)
     progress = args.progress or sys.stderr.isatty()
-    try:
-        if args.state is not None:
-            result = _incremental(repo, engine, cfg, rev_args(args), args.state, progress, args.jobs)
-        else:
-            result = audit(repo, engine, rev_args(args), progress, excludes=cfg.exclude_paths,
-                           max_size=cfg.max_file_size, jobs=args.jobs)
-    except git.GitError as exc:
-        raise UsageError(str(exc)) from None
-    report = Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)
+    if args.state is not None:
+        report = _incremental(repo, engine, cfg, history.checked_rev_args(rev_args(args)), args.state, progress,
+                              args.jobs)
+    else:
+        report = history.scan(repo, engine, cfg, rev_args(args), progress=progress, jobs=args.jobs)
     apply_baseline(args, cfg, report, repo.resolve())
-    mark_warnings(report, fail_policy(cfg))
+    report.judge(fail_policy(cfg))
     emit(args, report)
-    return EXIT_FINDINGS if any(f.fingerprint not in report.warned for f in report.findings) else EXIT_CLEAN
+    return exit_code(report)
 
 
 def _incremental(repo: Path, engine, cfg, revs: list[str], path: Path, progress: bool, jobs: int | None):
@@ -89,7 +74,15 @@ def _incremental(repo: Path, engine, cfg, revs: list[str], path: Path, progress:
     from scanner import state
     from scanner.engine.text import printable
 
-    outcome = state.audit(repo, engine, cfg, revs, path, progress=progress, jobs=jobs)
+    from scanner.report import Report
+
+    from scanner import git
+    from scanner.errors import UsageError
+
+    try:
+        outcome = state.audit(repo, engine, cfg, revs, path, progress=progress, jobs=jobs)
+    except git.GitError as exc:
+        raise UsageError(str(exc)) from None
     result = outcome.result
     for f in result.findings:
         f.details = {**f.details, "history": outcome.status.get(f.fingerprint, "new")}
@@ -103,4 +96,4 @@ def _incremental(repo: Path, engine, cfg, revs: list[str], path: Path, progress:
         sys.stderr.write(f"leakwarden: gone (no longer reachable from any ref): {entry['rule_id']} at "
                          f"{printable(str(place.get('path', '?')))}, introduced in "
                          f"{str(place.get('commit', ''))[:12]}\n")
-    return result
+    return Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)

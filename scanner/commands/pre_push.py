@@ -25,12 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from scanner.commands._hooks import finish, setup
-    from scanner.report import Report
     from scanner.sources import commits as source
+    from scanner.sources.refs import parse_pre_push
 
     repo = Path(args.repo)
     stdin = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
-    updates = source.parse_updates(stdin.decode("utf-8", "surrogateescape"))
+    updates = parse_pre_push(stdin)
     if updates:
         tips, nots = source.push_range(updates, args.remote, repo)
     elif os.environ.get("PRE_COMMIT") == "1" or os.environ.get("PRE_COMMIT_REMOTE_NAME"):
@@ -38,8 +38,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         return 0  # nothing is being pushed
     cfg, engine, policy = setup(args)
-    new = source.new_commits(tips, nots, repo)
-    outcome = source.scan_commits(new, repo, engine, excludes=cfg.exclude_paths, max_size=cfg.max_file_size)
-    report = Report(findings=outcome.findings, tool_command="pre-push", skipped=outcome.skipped)
-    report.stats = {"commits_scanned": len(new), "findings": len(outcome.findings)}
+    report = source.scan(source.new_commits(tips, nots, repo), repo, engine, cfg, updates)
     return finish(args, cfg, policy, report, what="push")

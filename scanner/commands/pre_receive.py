@@ -104,7 +104,9 @@ def _run(args: argparse.Namespace, state: _State) -> int:
     from scanner import git
     from scanner.errors import ConfigError, UsageError
     from scanner.policy import server
+    from scanner.report import Report
     from scanner.sources import incoming
+    from scanner.sources.refs import parse_pre_receive
 
     started = time.monotonic()
     try:
@@ -116,7 +118,7 @@ def _run(args: argparse.Namespace, state: _State) -> int:
     verbose = args.verbose or policy.verbose
     push = state.push = _Push(policy, [])
     try:
-        updates = push.updates = incoming.parse_updates(sys.stdin.buffer.read())
+        updates = push.updates = parse_pre_receive(sys.stdin.buffer.read())
     except UsageError as exc:
         say(f"leakwarden: push rejected: {exc}")
         return EXIT_USAGE
@@ -137,14 +139,13 @@ def _run(args: argparse.Namespace, state: _State) -> int:
         if verbose:
             say("leakwarden: 0 objects scanned (nothing but deletions)")
         return EXIT_CLEAN
-    result = incoming.IncomingScan()
+    result = Report(tool_command="pre-receive")
     try:
         with server.Budget(policy.time_budget) as budget:
             from scanner.engine.factory import build_engine
 
             engine = build_engine(cfg)
-            incoming.scan(updates, engine, check_time=budget.check, max_size=cfg.max_file_size,
-                          excludes=cfg.exclude_paths, result=result)
+            incoming.scan(updates, engine, cfg, check_time=budget.check, report=result)
     except server.BudgetExceeded:
         why = f"the time budget of {policy.time_budget:g} s ran out before the scan finished"
         return _unfinished(push, "timeout", why, result, cfg, bypass_reason)
@@ -157,11 +158,12 @@ def _run(args: argparse.Namespace, state: _State) -> int:
     if verbose:
         ms = (time.monotonic() - started) * 1000
         quarantine = "yes" if os.environ.get("GIT_QUARANTINE_PATH") else "no"
-        say(f"leakwarden: {result.objects} objects scanned ({len(result.commits)} commits, {result.blobs} blobs, "
-            f"{result.tags} tags) for {len(updates)} refs in {ms:.0f} ms; quarantine: {quarantine}"
+        n = result.stats
+        say(f"leakwarden: {n['objects']} objects scanned ({n['commits']} commits, {n['blobs']} blobs, "
+            f"{n['tags']} tags) for {len(updates)} refs in {ms:.0f} ms; quarantine: {quarantine}"
             + (f"; via: {push.via}" if push.via else ""))
-        for what, why in result.skipped:
-            say(f"leakwarden: skipped {what}: {why}")
+    for what, why in result.skipped:   # never silent: the pusher sees what was not scanned
+        say(f"leakwarden: skipped {what}: {why}")
     return _decide(push, result, cfg, bypass_reason)
 
 
@@ -169,13 +171,11 @@ def _decide(push: _Push, result, cfg, bypass_reason: str | None) -> int:
     from scanner.commands._common import apply_baseline, fail_policy
     from scanner.policy import server
     from scanner.policy.threshold import HOOK_DEFAULT
-    from scanner.report import Report
 
-    report = Report(findings=result.findings)
-    apply_baseline(argparse.Namespace(), cfg, report)
-    fail = fail_policy(cfg, HOOK_DEFAULT)
-    blocking = [f for f in report.findings if fail.blocks(f)]
-    warnings = [f for f in report.findings if not fail.blocks(f)]
+    apply_baseline(argparse.Namespace(), cfg, result)
+    result.judge(fail_policy(cfg, HOOK_DEFAULT))
+    blocking = result.blocking
+    warnings = [f for f in result.findings if f.fingerprint in result.warned]
     limit = push.policy.max_findings
     if warnings:
         say(f"leakwarden: {len(warnings)} possible secret{'s' if len(warnings) != 1 else ''} "

@@ -35,11 +35,13 @@ def run(args: argparse.Namespace) -> int:
     start = Path(args.repo).resolve() if args.history else Path.cwd()
     cfg = load_config(args, start)
     if args.history:
-        from scanner.commands._history import history_findings
+        from scanner.sources import history
 
-        findings = history_findings(start, build_engine(cfg))
-        _fill_refs(findings, start)
-        leaks = plan.from_findings(findings)
+        report = history.scan(start, build_engine(cfg), cfg)
+        for where, why in report.errors:
+            warn(f"{where}: {why}")
+        _fill_refs(report.findings, start)
+        leaks = plan.from_findings(report.findings)
     else:
         leaks = plan.from_report(_read_report(args.report))
     expressions_file = None

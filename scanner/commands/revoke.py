@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from scanner.net.github_api import (CREDENTIALS_REVOKE, HOURLY_BUDGET, REVOCABLE, REVOCABLE_GHES, Outcome,
                                         Revoker, token_kind)
     from scanner.net.record import Record
-    from scanner.net.tokens import by_fingerprint, collect
+    from scanner.commands._common import collect_tokens
+    from scanner.net.tokens import by_fingerprint
 
     client = client_from_args(args)
     auth = None
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         if not auth:
             raise UsageError(f"environment variable {args.auth_token_env} is empty or not set")
     revocable = REVOCABLE_GHES if client.is_ghes else REVOCABLE
-    report = collect(args)
+    report = collect_tokens(args)
     for path, what in report.errors:
         _say(f"error: {path}: {what}")
     tokens = by_fingerprint(report.findings)

@@ -18,11 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from scanner.commands._hooks import finish, setup
-    from scanner.report import Report
-    from scanner.sources.staged import scan_staged
+    from scanner.sources import staged
 
     cfg, engine, policy = setup(args)
-    outcome = scan_staged(Path(args.repo), engine, excludes=cfg.exclude_paths, max_size=cfg.max_file_size)
-    report = Report(findings=outcome.findings, tool_command="staged", skipped=outcome.skipped)
-    report.stats = {"findings": len(outcome.findings), "skipped": len(outcome.skipped)}
-    return finish(args, cfg, policy, report, what="commit")
+    return finish(args, cfg, policy, staged.scan(Path(args.repo), engine, cfg), what="commit")

@@ -25,10 +25,11 @@ def run(args: argparse.Namespace) -> int:
     from scanner.commands._common import warn
     from scanner.net import client_from_args
     from scanner.net.github_api import StopChecking, verify
-    from scanner.net.tokens import by_fingerprint, collect
+    from scanner.commands._common import collect_tokens
+    from scanner.net.tokens import by_fingerprint
 
     client = client_from_args(args)
-    report = collect(args)
+    report = collect_tokens(args)
     report.tool_command = "verify"
     tokens = by_fingerprint(report.findings)
     counts: dict[str, int] = {}

@@ -31,7 +31,7 @@ def _run_batch(batch: list[tuple[Path, str]]) -> list:
     return [handle(engine, target) for target in batch]
 
 
-def map_files(build: Callable[[], object], handle: Callable, targets: list[tuple[Path, str]]) -> Iterator:
+def map_files(build: Callable[[], object], handle: Callable, targets: list[tuple[str, str]]) -> Iterator:
     """``handle(engine, target)`` for every target, in order, on every core.
 
     ``build`` makes the engine inside each worker (an engine holds a hyperscan scratch space,

@@ -53,8 +53,7 @@ def _non_negative(value: str) -> float:
 def client_from_args(args: argparse.Namespace):
     from urllib.parse import urlsplit
 
-    from scanner.commands._common import warn
-    from scanner.errors import UsageError
+    from scanner.errors import UsageError, warn
     from scanner.net.http import Client
 
     parts = urlsplit(args.api_url)

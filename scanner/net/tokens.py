@@ -1,7 +1,6 @@
 """Where verify and revoke get their tokens: a scan of paths, a report with secrets, or history."""
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -13,14 +12,8 @@ from scanner.report import Report
 _FIELDS = ("rule_id", "type", "confidence", "basis", "severity", "path", "line", "column")
 
 
-def collect(args: argparse.Namespace) -> Report:
-    """A report of the GitHub token findings to act on, and what the scan skipped or failed on."""
-    if args.report:
-        if args.paths:
-            raise UsageError("give either PATHs or --report, not both")
-        report = Report(findings=load_report(Path(args.report)))
-    else:
-        report = _scan(args)
+def github_tokens(report: Report) -> Report:
+    """The report, keeping only the GitHub token findings to act on (and what it skipped or failed on)."""
     report.findings = [f for f in report.findings if is_github_token(f)]
     return report
 
@@ -36,24 +29,6 @@ def by_fingerprint(findings: list[Finding]) -> dict[str, list[Finding]]:
     for f in findings:
         out.setdefault(f.fingerprint, []).append(f)
     return out
-
-
-def _scan(args: argparse.Namespace) -> Report:
-    from scanner.commands._common import load_config
-    from scanner.commands.scan import scan_paths
-    from scanner.engine.factory import build_engine
-
-    paths = args.paths or ["."]
-    first = next((p for p in paths if p != "-"), ".")
-    cfg = load_config(args, Path(first).resolve() if Path(first).exists() else Path.cwd())
-    engine = build_engine(cfg)
-    if not args.history:
-        return scan_paths(engine, cfg, paths)
-    if len(paths) != 1:
-        raise UsageError("--history takes one repository")
-    from scanner.commands._history import history_findings
-
-    return Report(findings=history_findings(Path(paths[0]), engine))
 
 
 def load_report(path: Path) -> list[Finding]:

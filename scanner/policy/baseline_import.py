@@ -172,7 +172,7 @@ class _Resolver:
     def __init__(self, repo: Path, engine: Engine) -> None:
         self.repo, self.engine = repo, engine
         self.cache: dict[tuple[str, str], tuple[list[Finding], str]] = {}
-        self.catfile: git.CatFile | None = None
+        self.catfile: git.ObjectReader | None = None
 
     def close(self) -> None:
         if self.catfile is not None:
@@ -215,7 +215,7 @@ class _Resolver:
             if "\n" in file:
                 return [], "a path with a newline cannot be read from a commit"
             if self.catfile is None:
-                self.catfile = git.CatFile(self.repo)
+                self.catfile = git.ObjectReader(self.repo)
             obj = self.catfile.get(f"{commit}:{file}")
             if obj is None or obj[0] != "blob":
                 return [], f"{file} is not in commit {commit[:12]}"

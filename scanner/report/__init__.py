@@ -1,17 +1,44 @@
-"""Reporters turn findings into text, JSON, JSON lines, SARIF or a self-contained HTML page."""
+"""The one result every source produces and every reporter reads, and the renderers by name."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import IO, Callable
+from typing import IO, TYPE_CHECKING, Callable
 
 from scanner.finding import Finding
 
+if TYPE_CHECKING:
+    from scanner.policy.threshold import FailPolicy
+
 SCHEMA_VERSION = "1"
+
+# Where a finding in a commit or tag message is said to be: one label in every source.
+COMMIT_MESSAGE = "<commit message>"
+
+
+def tag_message_label(name: str) -> str:
+    return f"<tag message {name}>"
+
+
+class Skip:
+    """Why something was not scanned: one wording per reason, in every source and format."""
+    MISSING = "object missing from the repository (shallow or partial clone)"
+    LFS = "Git LFS pointer, content not fetched"
+    GITLINK = "submodule (gitlink), not scanned"
+    SYMLINK = "symlink, not followed"
+    NOT_REGULAR = "not a regular file"
+    EXCLUDED = "excluded by the configuration (exclude_paths)"
+    BINARY = "binary"   # the engine's word for content it does not scan as text
+
+    @staticmethod
+    def too_large(size: int) -> str:
+        return f"larger than max_file_size ({size} bytes)"
 
 
 @dataclass
 class Report:
-    findings: list[Finding]
+    """What a run found (``findings``), what it did not scan and why (``skipped``), what it could
+    not read (``errors``, which make the run fail with exit 3), and counts."""
+    findings: list[Finding] = field(default_factory=list)
     tool_command: str = "scan"
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (path, why)
     errors: list[tuple[str, str]] = field(default_factory=list)    # (path, what went wrong)
@@ -20,6 +47,21 @@ class Report:
     # Findings a baseline accepted, each with its baseline entry (status, note): not failures,
     # but the HTML report lists them with their triage status.
     baselined: list[tuple[Finding, dict]] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)   # git sources: the new commits scanned, oldest first
+    roots: set[str] = field(default_factory=set)       # those of them without a parent
+
+    def judge(self, policy: FailPolicy) -> None:
+        """Findings the policy does not block are reported as warnings: the one place that decides."""
+        self.warned |= {f.fingerprint for f in self.findings if not policy.blocks(f)}
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.fingerprint not in self.warned]
+
+    def skip(self, path: str, why: str) -> None:
+        """Record a skip once (a gitlink met in many commits is one skip)."""
+        if (path, why) not in self.skipped:
+            self.skipped.append((path, why))
 
 
 def renderer(fmt: str) -> Callable[[Report, IO[str], bool, bool], None]:

@@ -76,6 +76,15 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
                                 "informationUri": "https://pypi.org/project/leakwarden/",
                                 "rules": list(rules.values())}},
             "results": results,
+            # What was not scanned (skips, as warnings) or could not be read (errors): never silent.
+            "invocations": [{
+                "executionSuccessful": not report.errors,
+                "toolExecutionNotifications": [
+                    {"level": level, "message": {"text": f"{word} {path}: {why}"}}
+                    for level, word, items in (("warning", "skipped", report.skipped), ("error", "cannot scan",
+                                                                                       report.errors))
+                    for path, why in items],
+            }],
         }],
     }
     json.dump(escape.deep(doc), out, indent=2, ensure_ascii=True)

@@ -2,20 +2,19 @@
 and only findings that touch an added line are kept."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner import git
-from scanner.finding import Finding
+from scanner.report import Report, Skip
+from scanner.sources.blobs import Blob, scan_blobs
 from scanner.sources.files import excluded
 
-LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+if TYPE_CHECKING:
+    from scanner.engine.core import Engine
+
 _REGULAR = ("100644", "100755", "100664")
-
-
-@dataclass
-class Outcome:
-    findings: list[Finding] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (path, why)
 
 
 @dataclass
@@ -41,11 +40,8 @@ def targets(changes_per_base: list[list[git.Change]]) -> tuple[list[Target], lis
     for path, first in per_base[0].items():
         if any(path not in other for other in per_base[1:]):
             continue  # unchanged against some parent: nothing new in this commit
-        if first.new_mode == git.GITLINK_MODE:
-            skipped.append((path, "submodule (gitlink), not scanned"))
-            continue
         if first.new_mode == git.SYMLINK_MODE:
-            skipped.append((path, "symlink, not followed"))
+            skipped.append((path, Skip.SYMLINK))
             continue
         bases: list[str | None] = []
         for base in per_base:
@@ -60,37 +56,22 @@ def targets(changes_per_base: list[list[git.Change]]) -> tuple[list[Target], lis
     return out, skipped
 
 
-def scan_targets(items: list[Target], engine, cat: git.CatFile, cwd, *, excludes: list[str],
-                 max_size: int, commit: str = "") -> Outcome:
-    outcome = Outcome()
-    for target in items:
-        if excluded(target.path, excludes):
+def scan_targets(items: list[Target], engine: Engine, reader: git.ObjectReader, cwd: Path, report: Report, *,
+                 excludes: list[str], max_size: int | None, commit: str = "", where: str = "") -> None:
+    """Scan the new blob of each target into ``report``, keeping the findings on added lines.
+    ``where`` prefixes the paths of skips (``commit:`` in a range of commits)."""
+    target_of = {Blob(t.new_oid, t.path, commit, t.new_mode): t for t in items if not excluded(t.path, excludes)}
+    for done in scan_blobs(engine, reader, list(target_of), max_size):
+        if done.skipped:
+            report.skip(where + done.blob.path, done.skipped)
+        if not done.findings:
             continue
-        got = cat.get_within(target.new_oid, max_size)
-        if got is None:
-            outcome.skipped.append((target.path, "object missing (shallow or partial clone)"))
-            continue
-        _, size, data = got
-        if data is None:
-            outcome.skipped.append((target.path, f"larger than max_file_size ({size} bytes)"))
-            continue
-        if data.startswith(LFS_POINTER):
-            outcome.skipped.append((target.path, "Git LFS pointer, content not fetched"))
-            continue
-        result = engine.scan(data, target.path)
-        if result.skipped:
-            outcome.skipped.append((target.path, result.skipped))
-        if not result.findings:
-            continue
-        added = _added(target, cwd)
-        for f in result.findings:
-            if added is None or any(n in added for n in range(f.line, (f.end_line or f.line) + 1)):
-                f.commit, f.blob = commit, target.new_oid
-                outcome.findings.append(f)
-    return outcome
+        added = _added(target_of[done.blob], cwd)
+        report.findings.extend(f for f in done.findings if added is None or
+                               any(n in added for n in range(f.line, (f.end_line or f.line) + 1)))
 
 
-def _added(target: Target, cwd) -> set[int] | None:
+def _added(target: Target, cwd: Path) -> set[int] | None:
     """Lines added against every base; None means every line (a new file)."""
     added: set[int] | None = None
     for old in target.bases:
@@ -99,11 +80,3 @@ def _added(target: Target, cwd) -> set[int] | None:
         lines = git.added_lines(old, target.new_oid, cwd)
         added = lines if added is None else added & lines
     return added
-
-
-def scan_message(engine, message: bytes, where: str, commit: str) -> list[Finding]:
-    """Commit and tag messages are history too: a token pasted there is as public as a file."""
-    findings = engine.scan(message, where).findings if message else []
-    for f in findings:
-        f.commit = commit
-    return findings

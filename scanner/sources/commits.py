@@ -2,29 +2,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 from scanner import git
-from scanner.sources.changes import Outcome, scan_message, scan_targets, targets
+from scanner.report import Report
+from scanner.sources import meta
+from scanner.sources.changes import scan_targets, targets
+from scanner.sources.refs import RefUpdate
 
-
-@dataclass
-class RefUpdate:
-    local_ref: str
-    local_oid: str
-    remote_ref: str
-    remote_oid: str
-
-
-def parse_updates(text: str) -> list[RefUpdate]:
-    """pre-push stdin: ``<local-ref> SP <local-oid> SP <remote-ref> SP <remote-oid> LF`` per ref."""
-    out = []
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 4:
-            out.append(RefUpdate(*parts))
-    return out
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.engine.core import Engine
 
 
 def push_range(updates: list[RefUpdate], remote: str | None, repo: Path) -> tuple[list[str], list[str]]:
@@ -34,11 +23,11 @@ def push_range(updates: list[RefUpdate], remote: str | None, repo: Path) -> tupl
     and from each ref's old value, when we have that object."""
     tips, nots = [], []
     for u in updates:
-        if git.is_zero(u.local_oid):
+        if u.deleted:
             continue
-        tips.append(u.local_oid)
-        if not git.is_zero(u.remote_oid) and git.commit_exists(u.remote_oid, repo):
-            nots.append(u.remote_oid)
+        tips.append(u.new)
+        if not git.is_zero(u.old) and git.commit_exists(u.old, repo):
+            nots.append(u.old)
     if remote:
         nots.append(f"--remotes={remote}")
     return tips, nots
@@ -70,22 +59,47 @@ def new_commits(tips: list[str], nots: list[str], repo: Path) -> list[str]:
     return list(git.rev_list(["--topo-order", "--reverse", *tips, "--not", *nots], repo))
 
 
-def scan_commits(commits: list[str], repo: Path, engine, *, excludes: list[str], max_size: int) -> Outcome:
-    """Each commit against its parent(s) (a root commit against the empty tree), and its message."""
-    outcome = Outcome()
+def scan(commits: list[str], repo: Path, engine: Engine, cfg: Config, updates: Sequence[RefUpdate] = ()) -> Report:
+    """Each commit against its parent(s) (a root commit against the empty tree): what it adds,
+    its message, author and committer, and the paths it adds; plus the pushed ref names and
+    the annotated tags being pushed (message, name, tagger)."""
+    report = Report(tool_command="pre-push", commits=list(commits))
     empty = git.empty_tree(repo)
-    with git.CatFile(repo) as cat:
+    fields = meta.ref_fields(sorted({r for u in updates for r in (u.ref, u.local_ref) if r}))
+    with git.ObjectReader(repo) as reader:
+        for u in updates:
+            fields.extend(_tag_fields(reader, u))
         for oid in commits:
-            got = cat.get(oid)
+            got = reader.get(oid)
             if got is None:
-                outcome.skipped.append((oid, "commit object missing"))
+                report.errors.append((oid, "commit object missing"))
                 continue
             info = git.parse_commit(oid, got[1])
-            outcome.findings.extend(scan_message(engine, info.message, "<commit message>", oid))
-            bases = info.parents or [empty]
-            items, skipped = targets([git.tree_changes(base, oid, repo) for base in bases])
-            outcome.skipped.extend((f"{oid[:12]}:{path}", why) for path, why in skipped)
-            part = scan_targets(items, engine, cat, repo, excludes=excludes, max_size=max_size, commit=oid)
-            outcome.findings.extend(part.findings)
-            outcome.skipped.extend((f"{oid[:12]}:{path}", why) for path, why in part.skipped)
-    return outcome
+            fields.extend(meta.commit_fields(info))
+            if not info.parents:
+                report.roots.add(oid)
+            changes = [git.tree_changes(base, oid, repo) for base in info.parents or [empty]]
+            fields.extend(meta.path_fields(sorted({c.path for c in changes[0] if c.status != "D"}), oid))
+            items, skipped = targets(changes)
+            for path, why in skipped:
+                report.skip(f"{oid[:12]}:{path}", why)
+            scan_targets(items, engine, reader, repo, report, excludes=cfg.exclude_paths,
+                         max_size=(cfg.max_file_size if cfg.max_file_size_set else None), commit=oid, where=f"{oid[:12]}:")
+    report.findings[:0] = meta.scan_fields(engine, fields)
+    report.stats = {"commits_scanned": len(commits), "findings": len(report.findings)}
+    return report
+
+
+def _tag_fields(reader: git.ObjectReader, update: RefUpdate) -> list[meta.Field]:
+    """An annotated tag being pushed (and any tag it points to in turn)."""
+    out: list[meta.Field] = []
+    oid, seen = update.new, set()
+    while not update.deleted and oid not in seen:
+        seen.add(oid)
+        got = reader.get(oid)
+        if got is None or got[0] != "tag":
+            break
+        tag = git.parse_tag(oid, got[1])
+        out.extend(meta.tag_fields(tag))
+        oid = tag.target
+    return out

@@ -7,11 +7,22 @@ import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 from scanner import git
+from scanner.report import Skip
 
-STREAM_CHUNK = 8 * 1024 * 1024
+if TYPE_CHECKING:
+    from scanner.engine.core import Engine
+    from scanner.finding import Finding
+
+
+class Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+STREAM_CHUNK = 8 * 1024 * 1024   # larger files and blobs are scanned in chunks of this size
+# Each chunk repeats the end of the one before, so a secret across a cut is whole in one of
+# them: 64 KB covers the longest multi-line secret we find (a 16 KB RSA PEM block) four times.
 OVERLAP = 1 << 16
 
 
@@ -42,11 +53,11 @@ def _one(path: str | Path, shown: str, max_size: int | None) -> Item:
     except OSError as exc:
         return Item(shown, error=f"cannot read: {exc.strerror}")
     if stat.S_ISLNK(st.st_mode):
-        return Item(shown, skipped="symlink, not followed")
+        return Item(shown, skipped=Skip.SYMLINK)
     if not stat.S_ISREG(st.st_mode):
-        return Item(shown, skipped="not a regular file")
+        return Item(shown, skipped=Skip.NOT_REGULAR)
     if max_size is not None and st.st_size > max_size:
-        return Item(shown, skipped=f"larger than max_file_size ({st.st_size} bytes)")
+        return Item(shown, skipped=Skip.too_large(st.st_size))
     if st.st_size > STREAM_CHUNK:
         return Item(shown, stream=Path(path))
     try:
@@ -151,13 +162,25 @@ def _unlisted(exc: OSError, root_s: str, base: str) -> Item:
     return Item(base if rel == "." else _under(base, rel), error=f"cannot list directory: {exc.strerror}")
 
 
-def chunks(path: Path) -> Iterator[tuple[bytes, int, int]]:
-    """(chunk, byte offset, first line number) with overlapping, line-aligned chunks."""
-    with open(path, "rb") as fh:
-        yield from stream_chunks(fh)
+def scan_stream(engine: Engine, fh: Readable, path: str) -> tuple[list[Finding], str]:
+    """(findings, why skipped) for content too large to hold whole: scanned chunk by chunk, a
+    finding in the overlap of two chunks reported once."""
+    from scanner.engine.text import is_binary
+
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for chunk, offset, first_line in stream_chunks(fh):
+        if offset == 0 and is_binary(chunk) and not engine.scan_binary:
+            return [], "binary"
+        for f in engine.scan_text(chunk, path, first_line=first_line):
+            key = (f.rule_id, f.line, f.column)
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out, ""
 
 
-def stream_chunks(fh: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+def stream_chunks(fh: Readable) -> Iterator[tuple[bytes, int, int]]:
     offset, line, carry = 0, 1, b""
     while True:
         block = fh.read(STREAM_CHUNK)

@@ -32,10 +32,10 @@ from typing import IO, Any, Callable, Iterator
 
 from scanner import git
 from scanner.finding import Finding
-from scanner.sources.changes import LFS_POINTER
+from scanner.sources.blobs import LFS_POINTER
 from scanner.sources.files import excluded
 
-COMMIT_MESSAGE = "<commit message>"
+from scanner.report import COMMIT_MESSAGE, Report  # noqa: E402 - the one label and result type
 POOL_MIN_OBJECTS = 20_000   # below this a pool starts up slower than one process finishes
 FIRST_CHUNK, MAX_CHUNK = 64, 4096   # objects per task: small first, so that workers start at once
 CHECKPOINT_SECONDS = 5.0            # how often a resumable run says how far it got
@@ -90,6 +90,48 @@ class _Scanned:
         self.skipped.extend(other.skipped)
         self.objects += other.objects
         self.bytes += other.bytes
+
+
+# The other rev-list options a user may give: they only limit the walk. Anything else that
+# starts with '-' is refused, so that no argument is read by git as an option that writes a
+# file or changes the output (``--output=FILE``).
+_LIMIT_OPTIONS = ("--not", "--first-parent")
+_LIMIT_PREFIXES = ("--since=", "--until=", "--after=", "--before=", "--max-age=", "--min-age=", "--exclude=")
+
+
+def scan(repo: Path, engine, cfg, rev_args: list[str] | None = None, *, progress: bool = False,
+         jobs: int | None = None) -> Report:
+    """The one way into history, for ``history``, ``baseline --from-history``, ``remediate
+    --history``, ``verify`` and ``revoke``: every secret that ``rev_args`` (default ``--all``)
+    reaches, honouring ``exclude_paths`` and ``max_file_size``; works on bare repositories."""
+    from scanner.errors import UsageError
+
+    try:
+        git.git_dir(repo)
+    except git.GitError:
+        raise UsageError(f"{repo}: not a git repository") from None
+    try:
+        result = audit(repo, engine, checked_rev_args(rev_args or []), progress, excludes=cfg.exclude_paths,
+                       max_size=(cfg.max_file_size if cfg.max_file_size_set else None), jobs=jobs)
+    except git.GitError as exc:
+        raise UsageError(str(exc)) from None
+    return Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)
+
+
+def checked_rev_args(args: list[str]) -> list[str]:
+    """The user's rev-list arguments, with ``--all`` when none of them names a tip; an option
+    that is not known to only choose or limit the walk is refused."""
+    from scanner.errors import UsageError
+
+    for a in args:
+        if a.startswith("-") and not (a in _TIP_OPTIONS or a in _LIMIT_OPTIONS or
+                                      a.startswith(_TIP_PREFIXES + _LIMIT_PREFIXES)):
+            raise UsageError(f"{a!r}: not a revision or a rev-list option that history accepts "
+                             f"({', '.join(_TIP_OPTIONS + _LIMIT_OPTIONS)}, "
+                             f"{', '.join(p + '...' for p in _TIP_PREFIXES + _LIMIT_PREFIXES)})")
+    if not any(not a.startswith("-") or a in _TIP_OPTIONS or a.startswith(_TIP_PREFIXES) for a in args):
+        return [*args, "--all"]
+    return list(args)
 
 
 def scan_history(repo: Path, engine, rev_args: list[str] | None = None, progress: bool = False) -> list[Finding]:
@@ -195,9 +237,9 @@ class _Walk:
                         again.setdefault(blob, []).append(spot)
                     named = is_named.get(raw)
                     if named is None:
-                        named = is_named[raw] = detector_for(git._path(raw)) is not None
-                    if named and git._path(raw) not in self.named.get(blob, ()):
-                        self.named.setdefault(blob, []).append(git._path(raw))
+                        named = is_named[raw] = detector_for(git.decode_path(raw)) is not None
+                    if named and git.decode_path(raw) not in self.named.get(blob, ()):
+                        self.named.setdefault(blob, []).append(git.decode_path(raw))
             log.finish()   # a bad revision: say so now, not after the rest
         for proc, out, err, name in self.side:
             git.check_exit(proc, err, "rev-list")
@@ -207,9 +249,9 @@ class _Walk:
                     continue
                 oid_s = oid.decode()
                 if name == "tags":
-                    self.tags.append((oid_s, f"<tag message {git._path(name_raw)}>"))
+                    self.tags.append((oid_s, f"<tag message {git.decode_path(name_raw)}>"))
                 elif oid_s not in first and oid_s not in self.outside:
-                    self.outside[oid_s] = git._path(name_raw)
+                    self.outside[oid_s] = git.decode_path(name_raw)
                     if detector_for(self.outside[oid_s]) is not None:
                         self.named[oid_s] = [self.outside[oid_s]]
 
@@ -533,15 +575,15 @@ def _progress(repo: Path):
 
 
 def _tag_message(engine, oid: str, raw: bytes, label: str) -> list[_Hit]:
-    message = git.tag_message(raw)
+    message = git.parse_tag(oid, raw).message
     found = engine.scan(message, label, by_path=False).findings if message else []
     if not found:
         return []
     author, date, stamp = "", "", 0
     for line in raw.partition(b"\n\n")[0].split(b"\n"):
         if line.startswith(b"tagger "):
-            author, date = git._ident(line[7:])
-            stamp = git._ident_time(line[7:])
+            tagger = git.parse_ident(line[7:])
+            author, date, stamp = tagger.who, tagger.date, tagger.time
     return [_Hit(f, {"commit": oid, "author": author, "date": date, "path": label, "line": f.line},
                  (stamp, 0)) for f in found]
 
@@ -556,7 +598,7 @@ def _report(scanned: _Scanned, blob_hits: dict[str, list[Finding]], walk: _Walk,
     # A blob's skip counts where the walk meets it (an unreachable one is nobody's concern).
     result.skipped = sorted({(_where(label or walk.path(oid), oid), why) for oid, label, why in scanned.skipped
                              if label or walk.placed(oid)})
-    result.skipped.extend((git._path(path), "submodule (gitlink), not scanned") for path in sorted(walk.gitlinks))
+    result.skipped.extend((git.decode_path(path), "submodule (gitlink), not scanned") for path in sorted(walk.gitlinks))
     result.findings = _merge(hits)
     result.stats = {"objects": scanned.objects, "bytes": scanned.bytes, "findings": len(result.findings)}
     return result
@@ -566,7 +608,7 @@ def _blob_occurrences(walk: _Walk, blob_hits: dict[str, list[Finding]]) -> list[
     """Where each blob with findings appears: every commit that adds or changes a path to it."""
     places = {blob: walk.places(blob) for blob in blob_hits}
     commits: dict[str, git.CommitInfo] = {}
-    with git.CatFile(walk.repo) as cat:
+    with git.ObjectReader(walk.repo) as cat:
         for oid in {commit for found in places.values() for _, commit, _ in found}:
             got = cat.get(oid)
             if got is not None:

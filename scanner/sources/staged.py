@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner import git
 from scanner.errors import UsageError
-from scanner.sources.changes import Outcome, scan_targets, targets
+from scanner.report import Report
+from scanner.sources.changes import scan_targets, targets
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.engine.core import Engine
 
 
-def scan_staged(repo: Path, engine, *, excludes: list[str], max_size: int) -> Outcome:
+def scan(repo: Path, engine: Engine, cfg: Config) -> Report:
     try:
         bare = git.is_bare(repo)
     except git.GitError:
@@ -17,7 +23,8 @@ def scan_staged(repo: Path, engine, *, excludes: list[str], max_size: int) -> Ou
         raise UsageError(f"{repo}: a bare repository has no index to scan (use 'leakwarden history')")
     base = git.resolve("HEAD", repo) or git.empty_tree(repo)
     items, skipped = targets([git.staged_changes(base, repo)])
-    with git.CatFile(repo) as cat:
-        outcome = scan_targets(items, engine, cat, repo, excludes=excludes, max_size=max_size)
-    outcome.skipped[:0] = skipped
-    return outcome
+    report = Report(tool_command="staged", skipped=skipped)
+    with git.ObjectReader(repo) as reader:
+        scan_targets(items, engine, reader, repo, report, excludes=cfg.exclude_paths, max_size=(cfg.max_file_size if cfg.max_file_size_set else None))
+    report.stats = {"findings": len(report.findings), "skipped": len(report.skipped)}
+    return report

@@ -1,0 +1,72 @@
+"""The one blob step of every git source (staged, pre-push, pre-receive, history).
+
+A blob is read through ``git cat-file --batch`` and ends in exactly one of: findings (maybe
+none), or a skip with its reason. A gitlink is a commit of another repository: it is
+reported, never read. A missing object, one over the opt-in ``max_file_size`` and a Git LFS
+pointer are reported as skipped. Anything else is scanned: a blob up to ``STREAM_CHUNK`` as
+one piece; a larger one streamed from git's pipe in overlapping chunks (``files.scan_stream``),
+so that padding a file is no way past the scanner and memory stays flat.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+from scanner import git
+from scanner.report import Skip
+from scanner.sources.files import STREAM_CHUNK, scan_stream
+
+if TYPE_CHECKING:
+    from scanner.engine.core import Engine
+    from scanner.finding import Finding
+
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A blob to scan, at the path (and in the commit, if known) where it was met."""
+    oid: str
+    path: str
+    commit: str = ""
+    mode: str = ""       # the tree entry's mode, when known: a gitlink is never read
+
+
+@dataclass
+class Scanned:
+    """What the blob step made of one blob: its findings, or why it was not scanned."""
+    blob: Blob
+    findings: list[Finding] = field(default_factory=list)
+    skipped: str = ""
+    size: int = 0
+
+
+def scan_blobs(engine: Engine, reader: git.ObjectReader, blobs: list[Blob],
+               max_size: int | None) -> Iterator[Scanned]:
+    """Each blob's verdict, in order (gitlinks first). Findings carry the blob's commit and id."""
+    to_read = []
+    for blob in blobs:
+        if blob.mode == git.GITLINK_MODE:
+            yield Scanned(blob, skipped=Skip.GITLINK)
+        else:
+            to_read.append(blob)
+    got = reader.read([b.oid for b in to_read], max_size, stream_over=STREAM_CHUNK)
+    for blob, (_, kind, size, data) in zip(to_read, got, strict=True):
+        yield _verdict(engine, blob, kind, size, data)
+
+
+def _verdict(engine: Engine, blob: Blob, kind: str, size: int, data: git.Content) -> Scanned:
+    if kind == "missing":
+        return Scanned(blob, skipped=Skip.MISSING)
+    if data is None:
+        return Scanned(blob, skipped=Skip.too_large(size), size=size)
+    if isinstance(data, git.BlobStream):
+        findings, why = scan_stream(engine, data, blob.path)
+    elif data.startswith(LFS_POINTER):
+        return Scanned(blob, skipped=Skip.LFS, size=size)
+    else:
+        result = engine.scan(data, blob.path)
+        findings, why = result.findings, result.skipped
+    for f in findings:
+        f.commit, f.blob = blob.commit, blob.oid
+    return Scanned(blob, findings, why, size)

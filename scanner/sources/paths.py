@@ -1,0 +1,68 @@
+"""Files, directories and stdin named on the command line, scanned into a Report (``scan``,
+``baseline``, ``remediate``, ``verify`` and ``revoke`` all read paths this way)."""
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from scanner.report import Report
+from scanner.sources import files
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.engine.core import Engine
+    from scanner.finding import Finding
+
+
+def scan(engine: Engine, cfg: Config, paths: list[str], use_gitignore: bool = True) -> Report:
+    from scanner.engine import pool
+    from scanner.engine.factory import build_engine
+
+    report = Report()
+    settled: list[files.Item] = []
+    to_read: list[tuple[str, str]] = []
+    for target in files.targets(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths):
+        if isinstance(target, files.Item):
+            settled.append(target)
+        else:
+            to_read.append(target)
+    handle = partial(_scan_target, max_size=(cfg.max_file_size if cfg.max_file_size_set else None))
+    if pool.worth_it(to_read):
+        results = pool.map_files(partial(build_engine, cfg), handle, to_read)
+    else:
+        results = (handle(engine, target) for target in to_read)
+    outcomes = [_scan_item(engine, item) for item in settled]
+    outcomes.extend(results)
+    scanned = 0
+    for item, findings, skipped in outcomes:
+        if item.error:
+            report.errors.append((item.path, item.error))
+        elif skipped:
+            report.skipped.append((item.path, skipped))
+        if not item.error and not item.skipped:
+            scanned += 1
+        report.findings.extend(findings)
+    report.stats = {"files_scanned": scanned, "skipped": len(report.skipped), "errors": len(report.errors)}
+    return report
+
+
+def _scan_target(engine: Engine, target: tuple[str, str], *, max_size: int | None) -> tuple[files.Item, list[Finding], str]:
+    return _scan_item(engine, files.load(target, max_size))
+
+
+def _scan_item(engine: Engine, item: files.Item) -> tuple[files.Item, list[Finding], str]:
+    """(item, findings, why it was skipped); the item comes back without its content."""
+    if item.error or item.skipped:
+        return _bare(item), [], item.skipped
+    if item.stream is not None:
+        with open(item.stream, "rb") as fh:
+            findings, why = files.scan_stream(engine, fh, item.path)
+        return _bare(item), findings, why
+    result = engine.scan(item.data or b"", item.path)
+    return _bare(item), result.findings, result.skipped
+
+
+def _bare(item: files.Item) -> files.Item:
+    # Only the verdict travels back from a worker, never the file's content.
+    item.data = None
+    return item
