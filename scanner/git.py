@@ -288,7 +288,7 @@ def parse_tag(oid: str, raw: bytes) -> TagInfo:
     for line in head.split(b"\n"):
         key, _, value = line.partition(b" ")
         if key == b"object":
-            info.target = value.decode()
+            info.target = value.decode("ascii", "replace")
         elif key == b"tag":
             info.name = decode_path(value)
         elif key == b"tagger":

@@ -202,7 +202,7 @@ def _reread(repo: Path, engine: "Engine", entries: list[tuple[dict[str, Any], li
         wanted = [places[0].get("blob") or places[0]["commit"] for _, places in entries]
         for (entry, places), (_, kind, _, raw) in zip(entries, reader.read(wanted), strict=True):
             first = places[0]
-            if raw is None:
+            if not isinstance(raw, bytes):
                 found = []
             elif kind == "blob":
                 found = engine.scan(raw, first["path"]).findings
@@ -210,7 +210,7 @@ def _reread(repo: Path, engine: "Engine", entries: list[tuple[dict[str, Any], li
                 found = engine.scan(git.parse_commit(first["commit"], raw).message, message_label,
                                     by_path=False).findings
             else:
-                found = engine.scan(git.tag_message(raw), first["path"], by_path=False).findings
+                found = engine.scan(git.parse_tag(first["commit"], raw).message, first["path"], by_path=False).findings
             match = next((f for f in found if f.fingerprint == entry["fingerprint"]), None)
             if match is not None:
                 match.path, match.line, match.commit = first["path"], first["line"], first["commit"]

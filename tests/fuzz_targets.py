@@ -57,7 +57,7 @@ def fuzz_git_diff_raw(data: bytes) -> None:
 
 def fuzz_git_commit(data: bytes) -> None:
     git.parse_commit("0" * 40, data)
-    git.tag_message(data)
+    git.parse_tag("0" * 40, data)
 
 
 def fuzz_git_rev_list(data: bytes) -> None:

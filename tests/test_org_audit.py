@@ -293,17 +293,20 @@ def _audit_killing_one_worker(org, address: str, client, cache: Path) -> tuple[s
 
 def test_a_repository_that_cannot_be_cloned_or_read_is_an_error_and_the_rest_go_on(org, tmp_path):
     """The CLI's own LocalCluster (--workers 2): a URL that does not clone and a directory
-    that is not a repository are errors, exit 3; the good repository is still audited."""
+    that is not a repository are errors; the good repository is still audited. Its findings
+    block, so the run exits 1 (as every command does); without them, the errors alone exit 3."""
     (tmp_path / "plain").mkdir()
     missing = (tmp_path / "nowhere.git").as_uri()
     rc, doc, err = audit("--workers", "2", "--cache", str(tmp_path / "cache"), str(org["w4"]), missing,
                          str(tmp_path / "plain"), cwd=tmp_path)
-    assert rc == 3, err
+    assert rc == 1, err
     assert sorted(e["path"] for e in doc["errors"]) == sorted([missing, str(tmp_path / "plain")])
     assert all(e["error"] for e in doc["errors"])
     assert {f["path"] for f in doc["findings"]} == {"a.txt", "b.txt"}
     assert doc["stats"]["failed"] == 2 and doc["stats"]["scanned"] == 1
     assert not list((tmp_path / "cache" / "mirrors").glob("*.partial-*")), "a failed clone left a scratch copy"
+    rc, doc, err = audit("--workers", "1", "--cache", str(tmp_path / "cache"), missing, cwd=tmp_path)
+    assert rc == 3 and not doc["findings"] and [e["path"] for e in doc["errors"]] == [missing], err
 
 
 def test_what_a_worker_returns_is_redacted_unless_show_secrets(org, cluster):

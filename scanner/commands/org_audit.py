@@ -6,9 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from scanner.commands._common import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, add_baseline_option,
-                                      add_config_options, add_fail_options, add_output_options, apply_baseline,
-                                      emit, fail_policy, load_config, mark_warnings, warn)
+from scanner.commands._common import (add_baseline_option, add_config_options, add_fail_options,
+                                      add_output_options, apply_baseline, emit, exit_code, fail_policy,
+                                      load_config, warn)
 
 INSTALL = "pip install 'leakwarden[org]'"
 SPLIT_COMMITS = 5000
@@ -74,14 +74,12 @@ def run(args: argparse.Namespace) -> int:
     report = Report(findings=outcome.findings, tool_command="org-audit", skipped=outcome.skipped,
                     errors=outcome.errors, stats=outcome.stats)
     apply_baseline(args, cfg, report)
-    mark_warnings(report, fail_policy(cfg))
+    report.judge(fail_policy(cfg))
     emit(args, report)
     s = outcome.stats
     warn(f"{s['repositories']} repositories: {s['scanned']} scanned, {s['unchanged']} unchanged since the "
          f"last run (skipped), {s['failed']} failed")
-    if report.errors:
-        return EXIT_INTERNAL   # the audit is incomplete, findings or not
-    return EXIT_FINDINGS if any(f.fingerprint not in report.warned for f in report.findings) else EXIT_CLEAN
+    return exit_code(report)
 
 
 def _digest(engine, cfg) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 MIN_FILES = 512   # below this, one process finishes before a pool has started
 BATCH = 64        # files per task: large enough to amortise the pickling, small enough to balance
@@ -31,7 +31,7 @@ def _run_batch(batch: list[tuple[Path, str]]) -> list:
     return [handle(engine, target) for target in batch]
 
 
-def map_files(build: Callable[[], object], handle: Callable, targets: list[tuple[str, str]]) -> Iterator:
+def map_files(build: Callable[[], object], handle: Callable, targets: Sequence[object]) -> Iterator:
     """``handle(engine, target)`` for every target, in order, on every core.
 
     ``build`` makes the engine inside each worker (an engine holds a hyperscan scratch space,

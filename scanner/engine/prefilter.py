@@ -51,7 +51,7 @@ class Prefilter:
     LAYOUT = 3
 
     def __init__(self, rules: list[Rule], rules_digest: str) -> None:
-        key = hashlib.sha256(f"{rules_digest}/{self.LAYOUT}/{hyperscan.__version__}".encode()).hexdigest()[:32]
+        key = hashlib.sha256(f"{rules_digest}/{self.LAYOUT}/{getattr(hyperscan, '__version__', '')}".encode()).hexdigest()[:32]
         self._path = cache_dir() / f"prefilter-{key}.hsdb"
         try:
             self._load_cached()

@@ -73,7 +73,7 @@ def _times(repo: Path, findings: list[Finding]) -> dict[str, int]:
 
     out: dict[str, int] = {}
     places = {str(o.get("commit", "")): str(o.get("date", "")) for f in findings for o in f.occurrences}
-    with git.CatFile(repo) as cat:
+    with git.ObjectReader(repo) as cat:
         for oid, date in places.items():
             if not oid:   # a blob whose adding commit lies outside the range: history puts it last
                 out[oid] = sys.maxsize

@@ -500,7 +500,7 @@ def _scan_blobs(engine, oids: list[str], reader: git.ObjectReader, max_size: int
         if got == "missing":
             out.skipped.append((oid, "", "object missing from the repository (a partial clone?)"))
             continue
-        if data is None:
+        if not isinstance(data, bytes):   # None: over max_size (nothing is streamed here)
             out.skipped.append((oid, "", f"larger than max_file_size ({size} bytes)"))
             continue
         out.bytes += size
@@ -514,7 +514,7 @@ def _scan_blobs(engine, oids: list[str], reader: git.ObjectReader, max_size: int
 def _scan_tags(engine, tags: list[tuple[str, str]], reader: git.ObjectReader, max_size: int | None) -> _Scanned:
     out = _Scanned(objects=len(tags))
     for (oid, label), (_, got, size, data) in zip(tags, reader.read([t[0] for t in tags], max_size), strict=True):
-        if got == "missing" or data is None:
+        if got == "missing" or not isinstance(data, bytes):
             out.skipped.append((oid, label, "object missing from the repository (a partial clone?)"
                                 if got == "missing" else f"larger than max_file_size ({size} bytes)"))
             continue
@@ -535,7 +535,7 @@ def _judge_at_paths(repo: Path, engine, walk: _Walk, scanned: _Scanned,
     reader = git.ObjectReader(repo)
     try:
         for oid, got, _, data in reader.read(todo, max_size):
-            if got == "missing" or data is None or data.startswith(LFS_POINTER):
+            if got == "missing" or not isinstance(data, bytes) or data.startswith(LFS_POINTER):
                 continue   # reported as skipped by the scan
             first = walk.path(oid)
             for path in [first, *(p for p in walk.named.get(oid, ()) if p != first)]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.report import Report
@@ -20,7 +21,7 @@ def scan(engine: Engine, cfg: Config, paths: list[str], use_gitignore: bool = Tr
 
     report = Report()
     settled: list[files.Item] = []
-    to_read: list[tuple[str, str]] = []
+    to_read: list[tuple[str | Path, str]] = []
     for target in files.targets(paths, use_gitignore=use_gitignore, excludes=cfg.exclude_paths):
         if isinstance(target, files.Item):
             settled.append(target)
@@ -46,7 +47,7 @@ def scan(engine: Engine, cfg: Config, paths: list[str], use_gitignore: bool = Tr
     return report
 
 
-def _scan_target(engine: Engine, target: tuple[str, str], *, max_size: int | None) -> tuple[files.Item, list[Finding], str]:
+def _scan_target(engine: Engine, target: tuple[str | Path, str], *, max_size: int | None) -> tuple[files.Item, list[Finding], str]:
     return _scan_item(engine, files.load(target, max_size))
 
 
