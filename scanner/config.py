@@ -23,7 +23,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "max_file_size": (int, str), "baseline": str, "scan_binary": bool, "server": dict,
     "file_time_budget": (int, float),
 }
-_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?i?b?)\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\d+)\s*(?:([kmg])i?)?b?\s*$", re.IGNORECASE)
 MAX_FILE_BUDGET = 24 * 3600.0   # a larger budget is a typo, and ``inf`` would turn the guard off
 
 
@@ -63,7 +63,7 @@ def parse_size(value: object, where: str) -> int:
         m = _SIZE.match(value)
         if not m:
             raise ConfigError(f"{where}: key 'max_file_size': expected bytes or a size like '50MB', got {value!r}")
-        mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[m.group(2)[:1].lower()]
+        mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[(m.group(2) or "").lower()]
         size = int(m.group(1)) * mult
     if size <= 0:
         raise ConfigError(f"{where}: key 'max_file_size' must be a positive size (it was {value!r}, "

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import make_token, user_rule_toml
 
 
@@ -74,3 +76,16 @@ def test_invalid_configuration_names_file_line_and_key(cli, tmp_path):
         err = result.stderr.decode()
         assert result.returncode == 2, text
         assert str(cfg) + line in err and key in err, (text, err)
+
+
+def test_max_file_size_units():
+    """Sizes are bytes with an optional k/m/g (with or without 'i' and 'B'); anything else is a
+    ConfigError naming the key. Fuzzing found "10B" crashing the parser with a KeyError."""
+    from scanner.config import parse_size
+    from scanner.errors import ConfigError
+
+    good = {"10": 10, "10B": 10, "10b": 10, "5kb": 5 << 10, "5KiB": 5 << 10, "2MB": 2 << 20, "1g": 1 << 30, "7 k": 7 << 10}
+    assert {text: parse_size(text, "f") for text in good} == good
+    for bad in ("10ib", "10bb", "k", "1.5MB", "10 TB"):
+        with pytest.raises(ConfigError, match="max_file_size"):
+            parse_size(bad, "f")
