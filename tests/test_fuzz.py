@@ -35,7 +35,8 @@ def test_fuzz(target, tmp_path):
                           "-rss_limit_mb=2048", f"-artifact_prefix={tmp_path}/", "-print_final_stats=1",
                           str(found), str(HERE / "fuzz_corpus" / target)],
                          capture_output=True, stdin=subprocess.DEVNULL, check=False, timeout=300,
-                         env={**os.environ, "LEAKWARDEN_CACHE": str(tmp_path / "cache")})
+                         # TMPDIR: the target's scratch files go where pytest cleans up.
+                         env={**os.environ, "LEAKWARDEN_CACHE": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)})
     log = res.stderr.decode("utf-8", "replace")
     assert res.returncode == 0, log[-4000:]
     assert "DONE" in log and "stat::number_of_executed_units" in log, log[-2000:]
