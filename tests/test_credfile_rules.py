@@ -52,9 +52,10 @@ def test_rules_check_runs_file_rule_examples(tmp_path: Path) -> None:
     assert all(ex.get("path") for r in FILE_RULES for ex in r.examples)
 
 
-def test_rules_check_fails_a_broken_file_rule(tmp_path: Path) -> None:
-    pack = tmp_path / "mine.toml"
-    pack.write_text('''[[rules]]
+def _acme_file_rule(example_field: str, negative_path: str) -> str:
+    """A user file rule for the Acme CLI's login file; the example's field and the negative
+    example's path decide whether ``rules check`` passes it."""
+    return ('''[[rules]]
 id = "acme-cli-file"
 name = "Acme CLI credentials"
 type = "Acme CLI credentials"
@@ -66,9 +67,15 @@ severity = "high"
 confidence = "high"
 remediation = "Rotate it in the Acme console."
 url = "https://acme.invalid/keys"
-examples = [{ path = ".acme/login.ini", text = "token = {{secret}}", secret = "{{rand:24:alnum}}" }]
-negative_examples = [{ path = ".acme/login.ini", text = "api_secret = {{rand:24:alnum}}" }]
-''')
+'''
+            f'examples = [{{ path = ".acme/login.ini", text = "{example_field} = {{{{secret}}}}", '
+            'secret = "{{rand:24:alnum}}" }]\n'
+            f'negative_examples = [{{ path = "{negative_path}", text = "api_secret = {{{{rand:24:alnum}}}}" }}]\n')
+
+
+def test_rules_check_fails_a_broken_file_rule(tmp_path: Path) -> None:
+    pack = tmp_path / "mine.toml"
+    pack.write_text(_acme_file_rule(example_field="token", negative_path=".acme/login.ini"))
     result = leakwarden("rules", "check", str(pack), cwd=tmp_path)
     assert result.returncode == 1
     out = result.stdout.decode()
@@ -77,21 +84,7 @@ negative_examples = [{ path = ".acme/login.ini", text = "api_secret = {{rand:24:
 
 
 def test_user_file_rule_finds_its_file(tmp_path: Path) -> None:
-    (tmp_path / "rules.toml").write_text('''[[rules]]
-id = "acme-cli-file"
-name = "Acme CLI credentials"
-type = "Acme CLI credentials"
-description = "The Acme CLI's login file."
-paths = [".acme/login.ini"]
-parser = "ini"
-fields = ["api_secret"]
-severity = "high"
-confidence = "high"
-remediation = "Rotate it in the Acme console."
-url = "https://acme.invalid/keys"
-examples = [{ path = ".acme/login.ini", text = "api_secret = {{secret}}", secret = "{{rand:24:alnum}}" }]
-negative_examples = [{ path = "login.ini", text = "api_secret = {{rand:24:alnum}}" }]
-''')
+    (tmp_path / "rules.toml").write_text(_acme_file_rule(example_field="api_secret", negative_path="login.ini"))
     (tmp_path / ".leakwarden.toml").write_text('rule_files = ["rules.toml"]\n')
     secret = rand(24)
     write(tmp_path, {".acme/login.ini": f"api_secret = {secret}\n", "login.ini": f"api_secret = {secret}\n"})
