@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
     from scanner.policy import server
 
     server.catch_interrupts()
-    # Every git call below must read the objects that were pushed, never a replacement that a
-    # refs/replace/* ref (allowed by leakwarden.allowReplaceRefs) puts in their place.
-    os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"
+    # Every git call reads the objects that were pushed, never a replacement that a
+    # refs/replace/* ref (allowed by leakwarden.allowReplaceRefs) puts in their place: git.py
+    # runs every git child with GIT_NO_REPLACE_OBJECTS and no graft file.
     state = _State()
     try:
         return _run(args, state)
