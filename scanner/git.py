@@ -236,7 +236,9 @@ def parse_ident(value: bytes) -> Ident:
         sign = -1 if parts[1][:1] == b"-" else 1
         offset = _dt.timedelta(hours=int(parts[1][1:3]), minutes=int(parts[1][3:5])) * sign
         date = _dt.datetime.fromtimestamp(int(parts[0]), _dt.timezone(offset)).isoformat()
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, OverflowError, OSError):
+        # A date git accepts but datetime cannot show (a crafted 60-digit timestamp) has no
+        # ISO form; it must not stop the scan of the commit that carries it.
         date = ""
     return Ident(name, date, stamp)
 

@@ -187,3 +187,19 @@ def test_pre_receive_scans_ref_names(tmp_path: Path) -> None:
 def _no_git_hooks_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GIT_DIR", raising=False)
     assert shutil.which("git")
+
+
+def test_a_commit_dated_beyond_any_calendar_is_still_scanned(repo: Path) -> None:
+    """git stores whatever digits a commit's date has; a crafted 60-digit one made the parser
+    raise OverflowError (found by fuzzing). The commit is still scanned, its date left out."""
+    commit_file(repo, "a.txt", "clean\n", "first")
+    stage(repo, "k.env", f"T={make_token()}\n")
+    tree = git(repo, "write-tree").stdout.decode().strip()
+    body = (f"tree {tree}\nparent {head(repo)}\n"
+            f"author A <a@example.com> {'9' * 60} +0000\ncommitter C <c@example.com> {'9' * 60} +0000\n"
+            f"\nadd k.env\n")
+    oid = git(repo, "hash-object", "-t", "commit", "-w", "--literally", "--stdin", input=body.encode()).stdout
+    git(repo, "update-ref", "refs/heads/main", oid.decode().strip())
+    code, doc = history_json(repo)
+    assert code == 1, doc
+    assert [f["rule_id"] for f in doc["findings"]] == ["github-pat-classic"]
