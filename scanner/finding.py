@@ -11,6 +11,10 @@ from typing import Any
 # from being a plain SHA-256 that could be looked up in a table of known tokens.
 FINGERPRINT_KEY = b"leakwarden/fingerprint/v1"
 
+# How a skip reason says content was only partly scanned (a time budget or an archive bound ran
+# out), shared by the engine that writes it and the server policy that rejects such a push.
+NOT_FULLY_SCANNED = "not fully scanned"
+
 CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 

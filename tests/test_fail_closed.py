@@ -128,3 +128,31 @@ def test_columns_are_right_past_16_mib_on_one_line(tmp_path):
     res = leakwarden("scan", "--format", "json", str(target))
     doc = json.loads(res.stdout)
     assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 8 + (pad - 16) + 2)], doc
+
+
+# Work for the engine (keyword hits to confirm) that cannot be done in a microsecond.
+_SLOW_CONTENT = 'password = "hunter2hunter2"\n' * 2000
+
+
+def test_a_staged_file_over_its_time_budget_is_not_fully_scanned(tmp_path):
+    repo = tmp_path / "repo"
+    git(tmp_path, "init", "-q", str(repo))
+    (repo / ".leakwarden.toml").write_text("file_time_budget = 0.000001\n")
+    (repo / "slow.txt").write_text(_SLOW_CONTENT)
+    git(repo, "add", "-A")
+    res = leakwarden("staged", cwd=repo)
+    assert b"skipped slow.txt: not fully scanned" in res.stdout + res.stderr, (res.stdout, res.stderr)
+
+
+def test_server_rejects_a_blob_over_its_per_file_time_budget(tmp_path):
+    server = make_server(tmp_path)
+    cfg = tmp_path / "server.toml"
+    cfg.write_text("file_time_budget = 0.000001\n")
+    git(server, "config", "leakwarden.config", str(cfg))
+    client = make_client(tmp_path, server)
+    (client / "slow.txt").write_text(_SLOW_CONTENT)
+    git(client, "add", "slow.txt")
+    git(client, "commit", "-q", "-m", "slow")
+    res = push(client, "origin", "HEAD:main")
+    assert res.returncode != 0 and "not fully scanned" in res.out and "slow.txt" in res.out, res.out
+    assert git(server, "rev-parse", "--verify", "-q", "refs/heads/main", check=False).returncode != 0

@@ -164,6 +164,14 @@ def _run(args: argparse.Namespace, state: _State) -> int:
             + (f"; via: {push.via}" if push.via else ""))
     for what, why in result.skipped:   # never silent: the pusher sees what was not scanned
         say(f"leakwarden: skipped {what}: {why}")
+    if result.partial:
+        # A file the engine gave up on (its per-file budget ran out) could hide a secret past the
+        # part it read: like the push's own budget running out, the timeout policy decides.
+        count = len(result.partial)
+        why = (f"{count} file{'s' if count != 1 else ''} not fully scanned "
+               f"({result.partial[0][0]}{', ...' if count > 1 else ''})")
+        return _unfinished(push, "timeout", why, result, cfg, bypass_reason,
+                           advice="Ask the administrator to raise file_time_budget in the server's configuration.")
     return _decide(push, result, cfg, bypass_reason)
 
 
@@ -235,7 +243,7 @@ def _how_to_fix(push: _Push, result, blocking) -> None:
     say("A secret that was ever pushed or shared must be revoked or rotated as well.")
 
 
-def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: str | None) -> int:
+def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: str | None, advice: str = "") -> int:
     """The scan did not finish (time budget or an error): the server's policy decides."""
     action = push.policy.on_timeout if kind == "timeout" else push.policy.on_error
     key = "leakwarden.onTimeout" if kind == "timeout" else "leakwarden.onError"
@@ -245,7 +253,9 @@ def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: st
         # Fail-open covers what was not scanned, never a secret already found.
         return _decide(push, result, cfg, bypass_reason) if result.findings else EXIT_CLEAN
     say(f"leakwarden: push rejected: {why} ({key}=reject)")
-    if kind == "timeout":
+    if advice:
+        say(advice)
+    elif kind == "timeout":
         say("Push fewer commits at a time, or ask the administrator to raise leakwarden.timeBudget.")
     else:
         say("Ask the server's administrator to check the repository (git fsck).")

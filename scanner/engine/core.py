@@ -18,7 +18,7 @@ from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, 
 from scanner.engine.prefilter import Prefilter, unpack
 from scanner.engine.text import LineIndex, is_binary, prepare, utf8_chars
 from scanner.engine.validators import KEEP_AS_LOW, VALIDATORS
-from scanner.finding import CONFIDENCE_ORDER, Finding
+from scanner.finding import CONFIDENCE_ORDER, NOT_FULLY_SCANNED, Finding
 from scanner.rules.model import Rule, rules_hash
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class Engine:
             for source in self.allow.take_timeouts():
                 run.note(f"allow_regexes entry {source!r} timed out; findings it was judging are kept")
         if run.out_of_time:
-            run.note(f"not fully scanned: the file time budget ({self.file_budget:g} s) ran out")
+            run.note(f"{NOT_FULLY_SCANNED}: the file time budget ({self.file_budget:g} s) ran out")
         return ScanResult(findings=credfiles.merge(named, findings) if candidates else named,
                           skipped="; ".join(run.notes) if run.notes else "")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Callable
 
-from scanner.finding import Finding
+from scanner.finding import NOT_FULLY_SCANNED, Finding
 
 if TYPE_CHECKING:
     from scanner.policy.threshold import FailPolicy
@@ -28,6 +28,7 @@ class Skip:
     NOT_REGULAR = "not a regular file"
     EXCLUDED = "excluded by the configuration (exclude_paths)"
     BINARY = "binary"   # the engine's word for content it does not scan as text
+    PARTIAL = NOT_FULLY_SCANNED   # the engine's words for content it began but could not finish
 
     @staticmethod
     def too_large(size: int) -> str:
@@ -57,6 +58,11 @@ class Report:
     @property
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.fingerprint not in self.warned]
+
+    @property
+    def partial(self) -> list[tuple[str, str]]:
+        """Skips of content begun but not finished: the server fails closed on these."""
+        return [(path, why) for path, why in self.skipped if NOT_FULLY_SCANNED in why]
 
     def skip(self, path: str, why: str) -> None:
         """Record a skip once (a gitlink met in many commits is one skip)."""
