@@ -122,3 +122,20 @@ def test_clean_run_sarif_validates(tmp_path):
     out = leakwarden("scan", "--format", "sarif", str(tmp_path))
     assert out.returncode == 0
     assert validate_sarif(out.stdout)["runs"][0]["results"] == []
+
+
+def test_skips_and_errors_are_sarif_notifications(tmp_path):
+    """What was not scanned travels in SARIF too: a code-scanning upload must not read as a
+    complete, clean scan when a file was passed over or could not be read."""
+    (tmp_path / "real.txt").write_text("hello\n")
+    os.symlink("real.txt", tmp_path / "link.txt")
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 4096 + "\n")
+    res = leakwarden("scan", "--format", "sarif", "--max-file-size", "1KB", str(tmp_path), str(tmp_path / "gone.txt"))
+    doc = validate_sarif(res.stdout)
+    [invocation] = doc["runs"][0]["invocations"]
+    texts = {(n["level"], n["message"]["text"]) for n in invocation["toolExecutionNotifications"]}
+    assert any(level == "warning" and "link.txt" in t and "symlink" in t for level, t in texts), texts
+    assert any(level == "warning" and "big.txt" in t and "max_file_size" in t for level, t in texts), texts
+    assert any(level == "error" and "gone.txt" in t for level, t in texts), texts
+    assert invocation["executionSuccessful"] is False and res.returncode == 3
