@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.commands._common import EXIT_CLEAN, EXIT_USAGE
+from scanner.commands._common import EXIT_CLEAN
 from scanner.commands.install import SERVER_HOOK, write_hook
 
 
 def install(bare_repo: Path, force: bool, layout: str = "plain") -> int:
-    """Install the hook into ``bare_repo``; 0 on success, 2 when it cannot (with a message)."""
+    """Install the hook into ``bare_repo``; UsageError (exit 2 by way of ``cli.main``) when it cannot."""
     from scanner import git
-    from scanner.commands._common import warn
     from scanner.errors import UsageError
 
     try:
@@ -31,9 +30,8 @@ def install(bare_repo: Path, force: bool, layout: str = "plain") -> int:
         if layout == "plain":   # GitLab and Gitea advertise push options themselves
             git.run(["config", "receive.advertisePushOptions", "true"], bare_repo)
             print("set receive.advertisePushOptions=true (bypass: git push -o leakwarden.bypass=REASON)")
-    except (UsageError, git.GitError, OSError) as exc:
-        warn(f"error: {exc}")
-        return EXIT_USAGE
+    except (git.GitError, OSError) as exc:
+        raise UsageError(str(exc)) from exc
     return EXIT_CLEAN
 
 

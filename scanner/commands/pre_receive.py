@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from scanner.commands._common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE
+from scanner.commands._common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -112,22 +112,18 @@ def _run(args: argparse.Namespace, state: _State) -> int:
     try:
         policy, cfg = server.load(config_file=args.config)
     except (ConfigError, git.GitError) as exc:
-        say(f"leakwarden: server configuration error: {exc}")
-        say("leakwarden: push rejected until the server's configuration is fixed")
-        return EXIT_USAGE
+        raise _config_error(exc) from exc
     verbose = args.verbose or policy.verbose
     push = state.push = _Push(policy, [])
     try:
         updates = push.updates = parse_pre_receive(sys.stdin.buffer.read())
     except UsageError as exc:
-        say(f"leakwarden: push rejected: {exc}")
-        return EXIT_USAGE
+        raise UsageError(f"push rejected: {exc}") from exc
     try:
         bypass_reason = server.requested_bypass(server.push_options())
     except server.BypassError as exc:
-        say(f"leakwarden: push rejected: {exc}")
         push.log("reject-bypass", bypass_refused=exc.why)
-        return EXIT_USAGE
+        raise UsageError(f"push rejected: {exc}") from exc
     replacing = server.replace_ref_updates(policy, [u.ref for u in updates if not u.deleted])
     if replacing:
         say(f"leakwarden: push rejected: it creates or moves {', '.join(replacing)}")
@@ -150,9 +146,7 @@ def _run(args: argparse.Namespace, state: _State) -> int:
         why = f"the time budget of {policy.time_budget:g} s ran out before the scan finished"
         return _unfinished(push, "timeout", why, result, cfg, bypass_reason)
     except ConfigError as exc:
-        say(f"leakwarden: server configuration error: {exc}")
-        say("leakwarden: push rejected until the server's configuration is fixed")
-        return EXIT_USAGE
+        raise _config_error(exc) from exc
     except Exception as exc:  # noqa: BLE001 - corrupt or missing objects, git failing: the policy decides
         return _unfinished(push, "error", f"the push could not be scanned: {exc}", result, cfg, bypass_reason)
     if verbose:
@@ -173,6 +167,14 @@ def _run(args: argparse.Namespace, state: _State) -> int:
         return _unfinished(push, "timeout", why, result, cfg, bypass_reason,
                            advice="Ask the administrator to raise file_time_budget in the server's configuration.")
     return _decide(push, result, cfg, bypass_reason)
+
+
+def _config_error(exc: Exception) -> Exception:
+    """Exit 2 by way of ``cli.main``, with words the pusher can pass on to the administrator."""
+    from scanner.errors import ConfigError
+
+    return ConfigError(f"server configuration error: {exc}; push rejected until the server's "
+                       "configuration is fixed")
 
 
 def _decide(push: _Push, result, cfg, bypass_reason: str | None) -> int:
