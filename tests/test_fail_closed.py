@@ -51,18 +51,25 @@ def test_binary_or_non_utf8_config_is_a_clear_error(tmp_path, body, says):
     assert says in res.stderr and b"Traceback" not in res.stderr and b"internal error" not in res.stderr
 
 
-def test_server_rejects_a_push_when_its_config_would_turn_scanning_off(tmp_path):
+def _push_under_server_config(tmp_path: Path, config: str, name: str, content: str):
+    """Push one commit adding ``name`` to a server whose configuration file is ``config``;
+    the push's result, after checking that nothing landed."""
     server = make_server(tmp_path)
     cfg = tmp_path / "server.toml"
-    cfg.write_text('max_file_size = "0KB"\n')
+    cfg.write_text(config)
     git(server, "config", "leakwarden.config", str(cfg))
     client = make_client(tmp_path, server)
-    (client / "a.txt").write_text(f"token = {make_token()}\n")
-    git(client, "add", "a.txt")
+    (client / name).write_text(content)
+    git(client, "add", name)
     git(client, "commit", "-q", "-m", "add")
     res = push(client, "origin", "HEAD:main")
+    assert git(server, "rev-parse", "--verify", "-q", "refs/heads/main", check=False).returncode != 0, res.out
+    return res
+
+
+def test_server_rejects_a_push_when_its_config_would_turn_scanning_off(tmp_path):
+    res = _push_under_server_config(tmp_path, 'max_file_size = "0KB"\n', "a.txt", f"token = {make_token()}\n")
     assert res.returncode != 0 and "max_file_size" in res.out and "configuration" in res.out, res.out
-    assert git(server, "rev-parse", "--verify", "-q", "refs/heads/main", check=False).returncode != 0
 
 
 def test_a_file_over_its_time_budget_is_reported_as_not_fully_scanned(tmp_path):
@@ -145,14 +152,5 @@ def test_a_staged_file_over_its_time_budget_is_not_fully_scanned(tmp_path):
 
 
 def test_server_rejects_a_blob_over_its_per_file_time_budget(tmp_path):
-    server = make_server(tmp_path)
-    cfg = tmp_path / "server.toml"
-    cfg.write_text("file_time_budget = 0.000001\n")
-    git(server, "config", "leakwarden.config", str(cfg))
-    client = make_client(tmp_path, server)
-    (client / "slow.txt").write_text(_SLOW_CONTENT)
-    git(client, "add", "slow.txt")
-    git(client, "commit", "-q", "-m", "slow")
-    res = push(client, "origin", "HEAD:main")
+    res = _push_under_server_config(tmp_path, "file_time_budget = 0.000001\n", "slow.txt", _SLOW_CONTENT)
     assert res.returncode != 0 and "not fully scanned" in res.out and "slow.txt" in res.out, res.out
-    assert git(server, "rev-parse", "--verify", "-q", "refs/heads/main", check=False).returncode != 0
