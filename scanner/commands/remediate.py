@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from scanner.engine.factory import active_rules, build_engine
     from scanner.errors import UsageError
-    from scanner.remediation import filter_repo, plan, render
+    from scanner.remediation import filter_repo, pairs, plan, render
 
     if bool(args.report) == bool(args.history):
         raise UsageError("give either a JSON report or --history")
@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
              "use it, then delete it; never commit it")
         if missing:
             warn(f"{missing} secret(s) in the report have no value and are not in the expressions file")
-    doc = plan.build(leaks, {r.id: r for r in active_rules(cfg)}, expressions_file)
+    # The id next to a secret (pairs.py) is read from the history's blobs, or from the files a
+    # report names, relative to here.
+    with pairs.reader(start, start) as lines_at:
+        doc = plan.build(leaks, {r.id: r for r in active_rules(cfg)}, expressions_file, lines_at)
     with output(args) as out:
         if args.format == "json":
             json.dump(doc, out, indent=2, ensure_ascii=True)
