@@ -3,6 +3,7 @@ completion, 'did you mean', a closed pipe, and `init`."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ def test_every_run_ends_with_a_summary_line(tmp_path, repo):
     clean = leakwarden("scan", str(tmp_path / "clean"))
     assert clean.returncode == 0 and clean.stdout == b""
     last = clean.stderr.decode().splitlines()[-1]
-    assert last.startswith("leakwarden: scanned 1 file in ") and "0 findings (0 blocking, 0 warnings, 0 in baseline)" in last
+    assert last.startswith("leakwarden: scanned 1 file, 0.0 MB in ") and "0 findings (0 blocking, 0 warnings, 0 in baseline)" in last
     dirty = leakwarden("scan", "--format", "json", str(_dir_with_token(tmp_path / "clean")))
     assert dirty.returncode == 1 and "1 finding (1 blocking" in dirty.stderr.decode().splitlines()[-1]
     (repo / "f.txt").write_text("hello\n")
@@ -37,7 +38,84 @@ def test_every_run_ends_with_a_summary_line(tmp_path, repo):
     (repo / "g.txt").write_text("still nothing\n")
     git(repo, "add", "g.txt")
     staged = leakwarden("staged", cwd=repo)
-    assert staged.returncode == 0 and staged.stderr.decode().startswith("leakwarden: staged done in ")
+    assert staged.returncode == 0 and staged.stderr.decode().startswith("leakwarden: scanned 1 file, 0.0 MB in ")
+
+
+BIG = 300_000   # bytes: the summary says 0.3 MB
+_SUMMARY = re.compile(r"leakwarden: scanned (?:1 commit, )?(?P<what>1 file|\d+ objects), 0\.3 MB in \d+\.\d\d s: "
+                      r"(?P<found>.*); 0 skipped")
+
+
+def _big_file(root: Path) -> str:
+    """A file of BIG bytes with one token in it."""
+    head = f"TOKEN={make_token()}\n"
+    filler = "# nothing to see here, just a long file\n"
+    body = head + filler * ((BIG - len(head)) // len(filler))
+    body += "#" * (BIG - len(body) - 1) + "\n"
+    (root / "big.txt").write_text(body)
+    return body
+
+
+def _committed(repo: Path) -> str:
+    _big_file(repo)
+    git(repo, "add", "big.txt")
+    git(repo, "commit", "-q", "-m", "big")
+    return git(repo, "rev-parse", "HEAD").stdout.decode().strip()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "html"])
+@pytest.mark.parametrize("command", ["scan", "staged", "pre-push", "history", "org-audit"])
+def test_the_summary_says_what_was_scanned_in_every_command_and_format(tmp_path, repo, command, fmt):
+    """Last on stderr, whatever the format: units, MB, time, findings and skips; a hook's advice
+    comes before it."""
+    if command == "org-audit":
+        pytest.importorskip("distributed")
+    out = ["--format", fmt, "-o", str(tmp_path / f"report.{fmt}")]
+    stdin = None
+    if command == "scan":
+        _big_file(repo)
+        args = ["scan", ".", *out]
+    elif command == "staged":
+        _big_file(repo)
+        git(repo, "add", "big.txt")
+        args = ["staged", *out]
+    elif command == "pre-push":
+        head = _committed(repo)
+        args, stdin = ["pre-push", "origin", "unused-url", *out], f"refs/heads/main {head} refs/heads/main {'0' * 40}\n"
+    elif command == "history":
+        _committed(repo)
+        args = ["history", *out]
+    else:
+        _committed(repo)
+        args = ["org-audit", "--workers", "1", "--cache", str(tmp_path / "cache"), str(repo), *out]
+    run = leakwarden(*args, cwd=repo, input=stdin.encode() if stdin else None)
+    assert run.returncode == 1, run.stderr.decode()
+    last = run.stderr.decode().splitlines()[-1]
+    m = _SUMMARY.fullmatch(last)
+    assert m, last
+    assert m["found"] == "1 finding (1 blocking, 0 warnings, 0 in baseline)"
+    assert m["what"] == ("1 file" if command in ("scan", "staged", "pre-push") else m["what"])
+    assert (tmp_path / f"report.{fmt}").stat().st_size > 0
+
+
+def test_baseline_and_remediate_end_with_a_summary(tmp_path, repo):
+    _committed(repo)
+    made = leakwarden("baseline", "create", "--from-history", ".", cwd=repo)
+    assert made.returncode == 0, made.stderr.decode()
+    assert _SUMMARY.fullmatch(made.stderr.decode().splitlines()[-1])["found"] == \
+        "0 findings (0 blocking, 0 warnings, 1 in baseline)"
+    updated = leakwarden("baseline", "update", "big.txt", cwd=repo)
+    assert _SUMMARY.fullmatch(updated.stderr.decode().splitlines()[-1])["what"] == "1 file"
+    (repo / ".leakwarden-baseline.json").unlink()
+    plan = leakwarden("remediate", "--history", cwd=repo)
+    assert plan.returncode == 0, plan.stderr.decode()
+    assert _SUMMARY.fullmatch(plan.stderr.decode().splitlines()[-1])["found"].startswith("1 finding")
+    report = tmp_path / "r.json"
+    leakwarden("history", "--format", "json", "-o", str(report), cwd=repo)
+    from_report = leakwarden("remediate", str(report), cwd=repo)
+    last = from_report.stderr.decode().splitlines()[-1]
+    assert re.fullmatch(rf"leakwarden: read {re.escape(str(report))} \(0\.0 MB\) in \d+\.\d\d s: 1 secret in the plan",
+                        last), last
 
 
 @pytest.mark.parametrize(("args", "env", "on_pty", "coloured"), [

@@ -373,3 +373,57 @@ def test_the_commit_hook_imports_neither_dask_nor_gitpython(repo):
                 if line.startswith("import time:")}
     assert "scanner.cli" in imported   # the check reads real import lines
     assert not {m for m in imported if m.split(".")[0] in ("dask", "distributed", "git") or m.startswith("scanner.org")}
+
+
+def test_org_audit_html_report_in_a_real_browser(org, cluster, expected, tmp_path):
+    """The org report opened in headless Chromium: no console errors, charts with data (the
+    repository chart too), table filtering, and each secret's Repositories cell and places list
+    naming every repository it is in."""
+    from test_html_report import _browser
+
+    webdriver, opts, service = _browser()
+    from selenium.webdriver.common.by import By
+
+    address, _ = cluster
+    report = tmp_path / "org.html"
+    proc = leakwarden("org-audit", *org, "--scheduler", address, "--cache", str(tmp_path / "cache"),
+                      "--format", "html", "--output", str(report), cwd=org["w0"].parent)
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert_hidden(report.read_text(), *TOKENS)
+    opts.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    browser = webdriver.Chrome(options=opts, service=service)
+    try:
+        browser.get(report.as_uri())
+        bodies = browser.find_elements(By.CSS_SELECTOR, "tbody.finding")
+        assert len(bodies) == len(expected)
+        points = browser.find_elements(By.CSS_SELECTOR, "#timeline svg circle.point")
+        assert points and sum(int(p.get_attribute("data-count")) for p in points) == len(expected)
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#by-type rect.bar")) >= 2
+        repo_bars = browser.find_elements(By.CSS_SELECTOR, "#by-repository rect.bar")
+        in_repos = {name for repos in expected.values() for name in repos}
+        assert len(repo_bars) == min(10, len(in_repos))
+        header = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#table th")]
+        assert "Repositories" in header
+        for body in bodies:
+            details = body.find_element(By.CSS_SELECTOR, "tr.details").get_attribute("textContent")
+            fp = next(f for f in expected if f[:16] in details)
+            cell = body.find_element(By.CSS_SELECTOR, "td.repositories").text
+            assert cell.split(", ") == sorted(expected[fp])
+            places = [li.get_attribute("textContent") for li in body.find_elements(By.CSS_SELECTOR, "tr.details li")]
+            assert {name for name in expected[fp] if any(p.startswith(name + " ") for p in places)} == set(expected[fp])
+
+        def visible() -> int:
+            return sum(1 for b in browser.find_elements(By.CSS_SELECTOR, "tbody.finding") if b.is_displayed())
+
+        assert visible() == len(expected)
+        browser.find_element(By.ID, "filter").send_keys("shared.git")
+        want = sum(1 for repos in expected.values() if "shared.git" in repos)
+        assert 0 < want < len(expected)
+        assert visible() == want and browser.find_element(By.ID, "shown").text == str(want)
+        shot = tmp_path / "org-audit-report.png"
+        browser.save_screenshot(str(shot))
+        print(f"\norg-audit HTML report screenshot: {shot}")
+        errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        assert not errors, errors
+    finally:
+        browser.quit()

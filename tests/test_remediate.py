@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 import shutil
 import stat
+import string
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import commit_file, git, leakwarden, make_key, make_token
+from conftest import assert_hidden, commit_file, git, leakwarden, make_key, make_token, rand_text, user_rule_toml
 
 
 def _out(proc: subprocess.CompletedProcess) -> str:
@@ -178,3 +179,107 @@ def test_each_location_gets_advice_for_its_place(tmp_path):
     assert "leakwarden revoke --history --yes" in secret["steps"][2]["text"]
     markdown = leakwarden("remediate", str(report)).stdout.decode()
     assert "(ci-workflow):" in markdown and tok not in markdown
+
+
+def _paired_credentials() -> dict[str, str]:
+    """Ids and secrets in the formats their providers issue, generated now."""
+    hexa, alnum, b64url = "0123456789abcdef", string.ascii_letters + string.digits, string.ascii_letters + string.digits + "_-"
+    return {"sid": "AC" + rand_text(32, hexa), "auth_token": rand_text(32, hexa),
+            "far_token": rand_text(32, hexa),
+            "key_sid": "SK" + rand_text(32, hexa), "key_secret": rand_text(32, alnum),
+            "google_id": f"{rand_text(12, string.digits)}-{rand_text(32, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
+                         ".apps.googleusercontent.com",
+            "google_secret": "GOCSPX-" + rand_text(28, b64url),
+            "client_id": rand_text(20, alnum), "client_secret": rand_text(30, alnum),
+            "password": rand_text(20, alnum)}
+
+
+def _write_paired(root: Path, c: dict[str, str]) -> None:
+    (root / "settings.py").write_text(
+        f'TWILIO_ACCOUNT_SID = "{c["sid"]}"\nTWILIO_AUTH_TOKEN = "{c["auth_token"]}"\n\n'
+        f'TWILIO_API_KEY = "{c["key_sid"]}"\nTWILIO_API_SECRET = "{c["key_secret"]}"\n')
+    # Google's downloaded client file: the id five lines above the secret.
+    (root / "client_secret.json").write_text(json.dumps({"web": {
+        "client_id": c["google_id"], "project_id": "demo", "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": "https://oauth2.googleapis.com/token",
+        "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+        "client_secret": c["google_secret"]}}, indent=2))
+    # A generic client id and secret; a password next to them is not the client's.
+    (root / "oauth.yml").write_text(f'oauth:\n  client_id: "{c["client_id"]}"\n  client_secret: "{c["client_secret"]}"\n'
+                                    f'db:\n  password: "{c["password"]}"\n')
+    # A SID far from a token is no pair.
+    (root / "far.py").write_text(f'TWILIO_ACCOUNT_SID = "AC{rand_text(32, "0123456789abcdef")}"\n' + "\n" * 10
+                                 + f'TWILIO_AUTH_TOKEN = "{c["far_token"]}"\n')
+
+
+def _check_pairs(plan: dict, c: dict[str, str]) -> None:
+    by_rule: dict[str, list[dict]] = {}
+    for s in plan["secrets"]:
+        by_rule.setdefault(s["rule_id"], []).append(s)
+
+    def places(s: dict) -> set[tuple[str, int]]:
+        return {(o["path"], o["line"]) for o in s["occurrences"]}
+
+    twilio = {places(s) and min(places(s))[0]: s for s in by_rule["twilio-auth-token"]}
+    assert [p["type"] for p in twilio["settings.py"]["parts"]] == ["Twilio Account SID"]
+    assert places(twilio["settings.py"]) == {("settings.py", 1), ("settings.py", 2)}
+    assert twilio["far.py"]["parts"] == []
+    # The API key SID is also taken for a generic api_key: it is the same credential, not a plan of its own.
+    (key,) = by_rule["twilio-api-key-secret"]
+    assert [p["type"] for p in key["parts"]] == ["Twilio API key SID"]
+    assert places(key) == {("settings.py", 4), ("settings.py", 5)}
+    (google,) = by_rule["google-oauth-client-secret"]
+    assert [p["type"] for p in google["parts"]] == ["Google OAuth client ID"]
+    assert places(google) == {("client_secret.json", 3), ("client_secret.json", 8)}
+    generic = {min(places(s))[0]: s for s in by_rule["generic-quoted-assignment"]}
+    assert set(generic) == {"oauth.yml"} and len(by_rule["generic-quoted-assignment"]) == 2
+    client, password = sorted(by_rule["generic-quoted-assignment"], key=lambda s: min(places(s)))
+    assert [p["type"] for p in client["parts"]] == ["OAuth client ID"] and places(client) == {("oauth.yml", 2), ("oauth.yml", 3)}
+    assert password["parts"] == [] and places(password) == {("oauth.yml", 5)}
+    assert plan["summary"]["secrets"] == 6
+
+
+def test_an_id_and_its_secret_are_one_plan_in_history(repo: Path, tmp_path: Path):
+    creds = _paired_credentials()
+    _write_paired(repo, creds)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "config")
+    proc = leakwarden("remediate", "--history", "--format", "json", cwd=repo)
+    assert proc.returncode == 0, _out(proc)
+    assert_hidden(proc.stdout + proc.stderr, *creds.values())
+    _check_pairs(json.loads(proc.stdout), creds)
+    text = leakwarden("remediate", "--history", cwd=repo).stdout.decode()
+    assert "Same credential as the Twilio Account SID `********` next to it" in text
+    assert_hidden(text, *creds.values())
+
+
+def test_an_id_and_its_secret_are_one_plan_from_a_scan_report(tmp_path: Path):
+    creds = _paired_credentials()
+    _write_paired(tmp_path, creds)
+    scan = leakwarden("scan", ".", "--format", "json", cwd=tmp_path)
+    assert scan.returncode == 1, _out(scan)
+    (tmp_path / "report.json").write_bytes(scan.stdout)
+    proc = leakwarden("remediate", "report.json", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, _out(proc)
+    assert_hidden(proc.stdout + proc.stderr, *creds.values())
+    _check_pairs(json.loads(proc.stdout), creds)
+
+
+@pytest.mark.parametrize("pair", [
+    '{ rule = "x" }', '{ name = "X id", rule = "x", regex = "(?P<id>x)" }', '{ name = "X id", regex = "x" }',
+    '{ name = "X id", regex = "(?P<id>x)", lines = 0 }', '{ name = "X id", regex = "(?P<id>x" }', '{ name = "X id", colour = "red" }',
+])
+def test_a_malformed_pair_is_a_config_error(cli, tmp_path: Path, pair: str):
+    pack = tmp_path / "mine.toml"
+    pack.write_text(user_rule_toml().replace('url = "https://acme.invalid/keys"\n',
+                                             f'url = "https://acme.invalid/keys"\npair = {pair}\n'))
+    result = cli("rules", "check", str(pack))
+    assert result.returncode == 2 and "key 'pair" in result.stderr.decode(), result.stderr.decode()
+
+
+def test_a_pair_naming_no_rule_fails_the_check(cli, tmp_path: Path):
+    pack = tmp_path / "mine.toml"
+    pack.write_text(user_rule_toml().replace('url = "https://acme.invalid/keys"\n',
+                                             'url = "https://acme.invalid/keys"\npair = { name = "Acme id", rule = "acme-id" }\n'))
+    result = cli("rules", "check", str(pack))
+    assert result.returncode == 1 and "acme-key: pair names rule 'acme-id', which does not exist" in result.stdout.decode()

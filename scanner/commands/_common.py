@@ -139,12 +139,17 @@ def output(args: argparse.Namespace) -> Iterator[IO[str]]:
 
 
 def emit(args: argparse.Namespace, report: Report) -> None:
+    render(args, report)
+    summarize(report)
+
+
+def render(args: argparse.Namespace, report: Report) -> None:
+    """The report in --format, to stdout or --output (``emit`` without the summary line)."""
     from scanner.report import renderer
 
-    render = renderer(args.format)
+    write = renderer(args.format)
     with output(args) as out:
-        render(report, out, args.show_secrets, use_color(args, out))
-    summarize(report)
+        write(report, out, args.show_secrets, use_color(args, out))
 
 
 def summarize(report) -> None:
@@ -154,6 +159,7 @@ def summarize(report) -> None:
 
     sys.stdout.flush()
     warn(summary_line(report, time.monotonic() - STARTED))
+
 
 def collect_tokens(args: argparse.Namespace) -> Report:
     """For verify and revoke: the GitHub token findings of a report made with --show-secrets,

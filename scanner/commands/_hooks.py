@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.commands._common import (EXIT_FINDINGS, add_baseline_option, add_config_options, add_fail_options,
-                                      add_output_options, apply_baseline, emit, exit_code, fail_policy, load_config,
+                                      add_output_options, apply_baseline, exit_code, fail_policy, load_config, render,
                                       summarize)
 
 if TYPE_CHECKING:
@@ -58,11 +58,10 @@ def finish(args: argparse.Namespace, cfg: Config, policy: FailPolicy, report: Re
     apply_baseline(args, cfg, report, Path(args.repo).resolve())
     report.judge(policy)
     if report.findings or report.errors or report.skipped or args.format != "text":
-        emit(args, report)
-    else:
-        summarize(report)
+        render(args, report)
     code = exit_code(report)
     if code == EXIT_FINDINGS:
-        sys.stdout.flush()  # the report first, then the advice
+        sys.stdout.flush()  # the report first, then the advice, then the run's summary line
         sys.stderr.write(ADVICE[what])
+    summarize(report)
     return code

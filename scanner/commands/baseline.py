@@ -6,7 +6,12 @@ import os
 import sys
 from pathlib import Path
 
-from scanner.commands._common import EXIT_CLEAN, add_baseline_option, add_config_options, load_config
+from typing import TYPE_CHECKING
+
+from scanner.commands._common import EXIT_CLEAN, add_baseline_option, add_config_options, load_config, summarize
+
+if TYPE_CHECKING:
+    from scanner.report import Report
 
 _EPILOG = "The baseline holds fingerprints (keyed hashes), never secrets. See docs/baseline.md."
 
@@ -93,8 +98,9 @@ def _start(paths: list[str]) -> Path:
     return Path(first).resolve() if Path(first).exists() else Path.cwd()
 
 
-def _findings(args: argparse.Namespace, cfg, engine, paths: list[str]) -> tuple[list, set[str]]:
-    """The findings now, and the paths that could not be scanned (their entries must not be pruned)."""
+def _findings(args: argparse.Namespace, cfg, engine, paths: list[str]) -> tuple[Report, set[str]]:
+    """The scan now (its findings, and the stats for the run's summary), and the paths that could
+    not be scanned (their entries must not be pruned)."""
     from scanner.commands._common import warn
     from scanner.sources import history
     from scanner.sources import paths as path_source
@@ -106,7 +112,16 @@ def _findings(args: argparse.Namespace, cfg, engine, paths: list[str]) -> tuple[
     for p, why in report.errors:
         warn(f"{p}: {why}")
     # A tracked file deleted from the work tree is reported as unreadable; its secrets are gone.
-    return report.findings, {p for p, _ in report.skipped + report.errors if os.path.lexists(p)}
+    return report, {p for p, _ in report.skipped + report.errors if os.path.lexists(p)}
+
+
+def _summarize(report: Report, bl) -> None:
+    """The run's summary line: what the scan read and found, the secrets now in the baseline
+    counted as 'in baseline' (as a scan with this baseline would)."""
+    kept = [f for f in report.findings if f not in bl]
+    report.stats["baselined"] = len(report.findings) - len(kept)
+    report.findings = kept
+    summarize(report)
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -116,11 +131,12 @@ def run_create(args: argparse.Namespace) -> int:
     if path.exists() and not args.force:
         from scanner.errors import UsageError
         raise UsageError(f"{path} exists; use 'leakwarden baseline update' to add to it, or --force")
-    findings, _ = _findings(args, cfg, engine(), args.paths)
+    report, _ = _findings(args, cfg, engine(), args.paths)
     bl = baseline.Baseline(path)
-    bl.add(findings, source="history" if args.from_history else "scan")
+    bl.add(report.findings, source="history" if args.from_history else "scan")
     bl.save()
     _say(f"wrote {path}: {len(bl.entries)} secret{'s' if len(bl.entries) != 1 else ''} (fingerprints only)")
+    _summarize(report, bl)
     return EXIT_CLEAN
 
 
@@ -129,12 +145,13 @@ def run_update(args: argparse.Namespace) -> int:
 
     cfg, path, engine = _setup(args, _start(args.paths))
     bl = baseline.load(path) if path.exists() else baseline.Baseline(path)
-    findings, _ = _findings(args, cfg, engine(), args.paths)
-    added = bl.add(findings, source="history" if args.from_history else "scan")
+    report, _ = _findings(args, cfg, engine(), args.paths)
+    added = bl.add(report.findings, source="history" if args.from_history else "scan")
     bl.save()
     for entry in added:
         _say(f"added   {_describe(entry)}")
     _say(f"updated {path}: {len(added)} new, {len(bl.entries) - len(added)} kept")
+    _summarize(report, bl)
     return EXIT_CLEAN
 
 
@@ -217,8 +234,8 @@ def run_prune(args: argparse.Namespace) -> int:
     bl = baseline.load(path)
     paths = args.paths or [str(path.parent)]
     # Any confidence: a secret still present must keep its entry even if it is reported only at 'low'.
-    findings, unscanned = _findings(args, cfg, engine(), paths)
-    present = {f.fingerprint for f in findings}
+    report, unscanned = _findings(args, cfg, engine(), paths)
+    present = {f.fingerprint for f in report.findings}
     unscanned_rel = {baseline.relative_path(p, path.parent) for p in unscanned}
     gone, kept_history = [], 0
     for fp, entry in list(bl.entries.items()):
@@ -242,6 +259,7 @@ def run_prune(args: argparse.Namespace) -> int:
         bl.save()
     left = len(bl.entries) - (len(gone) if args.dry_run else 0)
     _say(f"{len(gone)} entr{'y' if len(gone) == 1 else 'ies'} {verb}, {left} left")
+    _summarize(report, bl)
     return EXIT_CLEAN
 
 

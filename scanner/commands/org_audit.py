@@ -75,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
                     errors=outcome.errors, stats=outcome.stats)
     apply_baseline(args, cfg, report)
     report.judge(fail_policy(cfg))
-    emit(args, report)
     s = outcome.stats
+    # Before the report: the run's summary line (emit) is the last thing it prints.
     warn(f"{s['repositories']} repositories: {s['scanned']} scanned, {s['unchanged']} unchanged since the "
          f"last run (skipped), {s['failed']} failed")
+    emit(args, report)
     return exit_code(report)
 
 

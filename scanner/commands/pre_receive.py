@@ -154,7 +154,7 @@ def _run(args: argparse.Namespace, state: _State) -> int:
         quarantine = "yes" if os.environ.get("GIT_QUARANTINE_PATH") else "no"
         n = result.stats
         say(f"leakwarden: {n['objects']} objects scanned ({n['commits']} commits, {n['blobs']} blobs, "
-            f"{n['tags']} tags) for {len(updates)} refs in {ms:.0f} ms; quarantine: {quarantine}"
+            f"{n['tags']} tags) for {len(updates)} refs in {ms:.0f} ms, {n['bytes'] / 1e6:.1f} MB; quarantine: {quarantine}"
             + (f"; via: {push.via}" if push.via else ""))
     for what, why in result.skipped:   # never silent: the pusher sees what was not scanned
         say(f"leakwarden: skipped {what}: {why}")

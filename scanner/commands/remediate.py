@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
-from scanner.commands._common import EXIT_CLEAN, add_config_options, load_config, output, warn
+from scanner.commands._common import STARTED, EXIT_CLEAN, add_config_options, load_config, output, summarize, warn
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from scanner.engine.factory import active_rules, build_engine
     from scanner.errors import UsageError
-    from scanner.remediation import filter_repo, plan, render
+    from scanner.remediation import filter_repo, pairs, plan, render
 
     if bool(args.report) == bool(args.history):
         raise UsageError("give either a JSON report or --history")
@@ -43,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         _fill_refs(report.findings, start)
         leaks = plan.from_findings(report.findings)
     else:
-        leaks = plan.from_report(_read_report(args.report))
+        text = _read_report(args.report)
+        leaks = plan.from_report(_parse_report(args.report, text))
     expressions_file = None
     if args.filter_repo_file:
         if not any(lk.secret for lk in leaks):
@@ -56,13 +58,22 @@ def run(args: argparse.Namespace) -> int:
              "use it, then delete it; never commit it")
         if missing:
             warn(f"{missing} secret(s) in the report have no value and are not in the expressions file")
-    doc = plan.build(leaks, {r.id: r for r in active_rules(cfg)}, expressions_file)
+    # The id next to a secret (pairs.py) is read from the history's blobs, or from the files a
+    # report names, relative to here.
+    with pairs.reader(start, start) as lines_at:
+        doc = plan.build(leaks, {r.id: r for r in active_rules(cfg)}, expressions_file, lines_at)
     with output(args) as out:
         if args.format == "json":
             json.dump(doc, out, indent=2, ensure_ascii=True)
             out.write("\n")
         else:
             render.markdown(doc, out)
+    if args.history:
+        summarize(report)
+    else:   # nothing scanned: what was read, and what the plan holds
+        n = doc["summary"]["secrets"]
+        warn(f"read {args.report} ({len(text.encode('utf-8', 'surrogateescape')) / 1e6:.1f} MB) in "
+             f"{time.monotonic() - STARTED:.2f} s: {n} secret{'' if n == 1 else 's'} in the plan")
     return EXIT_CLEAN
 
 
@@ -78,13 +89,18 @@ def _fill_refs(findings, repo: Path) -> None:
                 occ["ref"] = " ".join(refs.get(str(occ["commit"]), []))
 
 
-def _read_report(name: str):
+def _read_report(name: str) -> str:
     from scanner.errors import UsageError
 
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        return sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{name}: cannot read the report: {exc}") from None
+
+
+def _parse_report(name: str, text: str):
+    from scanner.errors import UsageError
+
     try:
         return json.loads(text)
     except ValueError as exc:

@@ -6,10 +6,14 @@ secret; only the filter-repo expressions file the user asks for does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.finding import SEVERITY_ORDER, Finding, redact
+from scanner.remediation import pairs
 from scanner.remediation.credential_kinds import kind_for
+
+if TYPE_CHECKING:
+    from scanner.remediation.pairs import LinesAt
 
 REWRITE_CAVEATS = [
     "Rotate first: rewriting history does not un-leak a secret. Anyone who cloned, forked or cached the "
@@ -46,14 +50,7 @@ class Leak:
     occurrences: list[dict[str, Any]] = field(default_factory=list)
     first_commit: str = ""
     file_level: bool = False   # a whole credential file (.env, credentials.json): removed by path
-    parts: list[Leak] = field(default_factory=list)   # the other halves of one credential (a key id)
-
-
-# An id and its secret, found apart by two rules, are one credential when they sit within
-# PAIR_LINES lines of each other in the same file: one plan, not two. (A Twilio SID or an OAuth
-# client id is not a secret and has no rule, so only pairs whose id is a finding are listed.)
-PAIRS = {"aws-access-key-id": "aws-secret-access-key", "alibaba-access-key-id": "alibaba-access-key-secret"}
-PAIR_LINES = 3
+    parts: list[Leak] = field(default_factory=list)   # the id half of one credential (remediation/pairs.py)
 
 
 def _occurrence(path: str, line: int, commit: str = "", **extra: Any) -> dict[str, Any]:
@@ -125,24 +122,6 @@ def _introduced(leak: Leak) -> dict[str, Any] | None:
     return {k: first[k] for k in ("commit", "author", "date", "path", "line") if k in first}
 
 
-def _near(a: Leak, b: Leak) -> bool:
-    return any(o.get("path") == p.get("path") and o.get("commit") == p.get("commit")
-               and abs(int(o.get("line", 0)) - int(p.get("line", 0))) <= PAIR_LINES
-               for o in a.occurrences for p in b.occurrences)
-
-
-def pair(leaks: list[Leak]) -> list[Leak]:
-    """Fold each id half into the secret half it sits next to."""
-    folded: set[str] = set()
-    for secret in leaks:
-        ids = [lk for lk in leaks if PAIRS.get(lk.rule_id) == secret.rule_id and lk.fingerprint not in folded
-               and _near(lk, secret)]
-        for half in ids:
-            folded.add(half.fingerprint)
-            secret.parts.append(half)
-    return [lk for lk in leaks if lk.fingerprint not in folded]
-
-
 def rewrite_command(leaks: list[Leak], expressions_file: str | None) -> str:
     """One filter-repo run: whole credential files removed by path, every other secret replaced in
     file contents and in commit and tag messages."""
@@ -155,8 +134,10 @@ def rewrite_command(leaks: list[Leak], expressions_file: str | None) -> str:
             f"--replace-text {expr} --replace-message {expr}")
 
 
-def build(leaks: list[Leak], rules: dict[str, Any], expressions_file: str | None = None) -> dict[str, Any]:
-    leaks = pair(leaks)
+def build(leaks: list[Leak], rules: dict[str, Any], expressions_file: str | None = None,
+          lines_at: LinesAt | None = None) -> dict[str, Any]:
+    """The plan; ``lines_at`` reads where a secret is, to find the id that goes with it."""
+    leaks = pairs.fold(leaks, rules, lines_at)
     ordered = sorted(leaks, key=lambda lk: (-SEVERITY_ORDER.get(lk.severity, 0),
                                             str((_introduced(lk) or {}).get("date", "")), lk.fingerprint))
     secrets = [_secret_plan(lk, rules.get(lk.rule_id)) for lk in ordered]

@@ -64,6 +64,11 @@ class Report:
         """Skips of content begun but not finished: the server fails closed on these."""
         return [(path, why) for path, why in self.skipped if NOT_FULLY_SCANNED in why]
 
+    def count(self, size: int, unit: str = "files_scanned") -> None:
+        """One input scanned, of ``size`` bytes: the stats behind the summary's 'scanned N files, X MB'."""
+        self.stats[unit] = self.stats.get(unit, 0) + 1
+        self.stats["bytes"] = self.stats.get("bytes", 0) + size
+
     def skip(self, path: str, why: str) -> None:
         """Record a skip once (a gitlink met in many commits is one skip)."""
         if (path, why) not in self.skipped:

@@ -38,6 +38,11 @@ def _places(f: Finding) -> list[dict[str, Any]]:
     return f.occurrences or [{"path": f.path, "line": f.line, "commit": f.commit}]
 
 
+def _repositories(f: Finding) -> list[str]:
+    """org-audit: the repositories a secret is in (each place names its repository)."""
+    return sorted({str(o["repository"]) for o in f.occurrences if o.get("repository")})
+
+
 def _directory(path: str) -> str:
     if path.startswith("<"):
         return "(messages)"
@@ -108,18 +113,22 @@ def _steps(findings: list[Finding]) -> dict[str, list[str]]:
     return out
 
 
-def _row(f: Finding, blocking: bool, shown: str, steps: list[str]) -> str:
+def _row(f: Finding, blocking: bool, shown: str, steps: list[str], org: bool) -> str:
     intro, places = _intro(f), _places(f)
     commit, date = str(intro.get("commit") or ""), str(intro.get("date") or "")
     status = "blocking" if blocking else "warning"
     where = f"{intro.get('path', f.path)}:{intro.get('line', f.line)}"
-    cells = [("type", f.type, f.type), ("confidence", f.confidence, CONFIDENCE_ORDER[f.confidence]),
-             ("status", status, status), ("secret", shown, shown), ("where", where, where),
-             ("commit", commit[:12], commit), ("author", intro.get("author", ""), intro.get("author", "")),
+    cells: list[tuple[str, Any, Any]] = [("type", f.type, f.type), ("confidence", f.confidence, CONFIDENCE_ORDER[f.confidence]),
+             ("status", status, status), ("secret", shown, shown), ("where", where, where)]
+    if org:
+        repos = ", ".join(_repositories(f))
+        cells.append(("repositories", repos, repos))
+    cells += [("commit", commit[:12], commit), ("author", intro.get("author", ""), intro.get("author", "")),
              ("date", date[:10], date), ("places", len(places), f"{len(places):08d}")]
     row = "".join(f'<td class="{name}" data-sort="{_e(key)}">{_e(text)}</td>' for name, text, key in cells)
     place_items = "".join(
-        f"<li><code>{_e(str(p.get('commit', ''))[:12] or 'working tree')}</code> "
+        f"<li>{'<b>' + _e(p['repository']) + '</b> ' if p.get('repository') else ''}"
+        f"<code>{_e(str(p.get('commit', ''))[:12] or 'working tree')}</code> "
         f"{_e(p.get('path', ''))}:{_e(p.get('line', ''))}"
         f"{' · ' + _e(p.get('author', '')) if p.get('author') else ''}"
         f"{' · ' + _e(p.get('date', '')) if p.get('date') else ''}</li>" for p in places)
@@ -161,7 +170,11 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
     baseline = stats.get("baselined", 0)
     rules = sorted({f.rule_id for f in findings})
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    rows = "".join(_row(f, f.fingerprint in blocks, f.secret if show_secrets else f.redacted, steps.get(f.fingerprint, []))
+    # org-audit: a Repositories column and chart, and each place names its repository.
+    org = any(_repositories(f) for f in findings)
+    by_repo = Counter(r for f in findings for r in _repositories(f))
+    rows = "".join(_row(f, f.fingerprint in blocks, f.secret if show_secrets else f.redacted, steps.get(f.fingerprint, []),
+                        org)
                    for f in sorted(findings, key=lambda f: str(_intro(f).get("date") or "")))
     notes = "".join(f"<li>skipped {_e(p)}: {_e(why)}</li>" for p, why in report.skipped)
     notes += "".join(f'<li class="error">error {_e(p)}: {_e(what)}</li>' for p, what in report.errors)
@@ -187,7 +200,9 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
 <section id="charts"><h2>When the secrets were introduced</h2>
 <div id="timeline">{_timeline([str(_intro(f).get('date') or '') for f in findings])}</div>
 <div class="pair"><div id="by-type"><h2>By type</h2>{_bars(Counter(f.type for f in findings), 'findings by type')}</div>
-<div id="by-directory"><h2>Top directories</h2>{_bars(dirs, 'findings by directory')}</div></div></section>
+<div id="by-directory"><h2>Top directories</h2>{_bars(dirs, 'findings by directory')}</div>
+{f'<div id="by-repository"><h2>Top repositories</h2>{_bars(by_repo, "findings by repository")}</div>' if org else ''}
+</div></section>
 <section id="findings"><h2>Findings</h2>
 <div class="filters"><input id="filter" type="search" placeholder="Filter: type, path, author, commit…"
  aria-label="filter findings">
@@ -198,7 +213,7 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
 <span id="shown">{len(findings)}</span> shown. Click a column to sort, a row for its places and remediation.</div>
 <table id="table"><thead><tr><th data-key="type">Type</th><th data-key="confidence">Confidence</th>
 <th data-key="status">Status</th><th data-key="secret">Secret</th><th data-key="where">Introduced at</th>
-<th data-key="commit">Commit</th><th data-key="author">Author</th><th data-key="date">Date</th>
+{'<th data-key="repositories">Repositories</th>' if org else ''}<th data-key="commit">Commit</th><th data-key="author">Author</th><th data-key="date">Date</th>
 <th data-key="places">Places</th></tr></thead>{rows}</table>
 {'' if findings else '<p class="empty">No secrets found.</p>'}</section>
 {_baselined(report.baselined, show_secrets)}

@@ -60,7 +60,7 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
 
 
 # What each command's stats call the units it scanned.
-_UNITS = (("files_scanned", "file"), ("objects", "object"), ("commits_scanned", "commit"))
+_UNITS = (("commits_scanned", "commit"), ("files_scanned", "file"), ("objects", "object"))
 
 
 def _plural(n: int, word: str) -> str:

@@ -24,10 +24,12 @@ def check_rules(rules: list[Rule], engine_rules: list[Rule] | None = None) -> Ch
     that no rule's regex backtracks catastrophically on the probe strings."""
     engine = Engine(engine_rules or rules, min_confidence="medium")
     report = CheckReport(rules=len(rules))
+    known = {r.id for r in engine_rules or rules}
     for rule in rules:
         slow = catastrophic(rule.compiled, rule.keywords)
         if slow:
             report.failures.append(f"{rule.id}: regex {slow}")
+        report.failures.extend(_check_pair(rule, known))
         for n, ex in enumerate(rule.examples, 1):
             report.examples += 1
             try:
@@ -53,6 +55,22 @@ def check_rules(rules: list[Rule], engine_rules: list[Rule] | None = None) -> Ch
             if found:
                 report.failures.append(f"{rule.id}: negative example {n} matched ({found[0].redacted})")
     return report
+
+
+def _check_pair(rule: Rule, known: set[str]) -> list[str]:
+    """A pair names a rule that exists, and its regexes (run on the lines around a secret by
+    ``remediate``) do not backtrack."""
+    import regex
+
+    out = []
+    if rule.pair.get("rule") and rule.pair["rule"] not in known:
+        out.append(f"{rule.id}: pair names rule {rule.pair['rule']!r}, which does not exist")
+    for key in ("regex", "line"):
+        if rule.pair.get(key):
+            slow = catastrophic(regex.compile(rule.pair[key]), [])
+            if slow:
+                out.append(f"{rule.id}: pair.{key} {slow}")
+    return out
 
 
 def _found(engine: Engine, rule_id: str, text: str, path: str) -> list[Any]:

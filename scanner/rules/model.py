@@ -26,10 +26,11 @@ REQUIRED = ("id", "name", "type", "description", "severity", "confidence",
 CONTENT_KEYS = ("regex", "keywords")
 FILE_KEYS = ("paths", "parser")
 OPTIONAL = ("entropy", "validator", "multiline", "tags", "fix", "priority", "prefilter",
-            "fields", "context", "advice", "credential", "aliases", "in_files")
+            "fields", "context", "advice", "credential", "aliases", "in_files", "pair")
 CONTEXTS = ("credential-file", "config", "dotenv")
 CREDENTIAL_KEYS = ("kind", "grants", "lifetime", "new", "new_url", "revoke", "revoke_method")
 REVOKE_METHODS = ("leakwarden-revoke", "api", "settings", "provider")
+PAIR_KEYS = ("name", "rule", "regex", "line", "lines")
 
 
 @dataclass
@@ -61,6 +62,9 @@ class Rule:
     credential: dict[str, str] = field(default_factory=dict)   # what it grants, how to replace and revoke it
     aliases: list[str] = field(default_factory=list)   # other tools' ids for it, e.g. "gitleaks:github-pat"
     in_files: list[str] = field(default_factory=list)  # content rules: only in files matching these globs
+    # The id that goes with this secret (one credential, one remediation plan): found by another
+    # rule, or not a secret at all and looked for near it (patterns/README.md, "pair").
+    pair: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
     _in_files: Any = field(default=None, repr=False, compare=False)
@@ -162,6 +166,8 @@ def _check_item(item: dict[str, Any], where: str) -> None:
             or (cred and cred.get("revoke_method", "provider") not in REVOKE_METHODS):
         raise ConfigError(f"{where}: key 'credential' must be a table of strings with keys among "
                           f"{', '.join(CREDENTIAL_KEYS)}; revoke_method one of {', '.join(REVOKE_METHODS)}")
+    if "pair" in item:
+        _check_pair(item["pair"], where)
     if not by_path:
         try:
             compiled = regex.compile(item["regex"].encode("utf-8"))
@@ -184,6 +190,26 @@ def _check_item(item: dict[str, Any], where: str) -> None:
         if not (table if by_path else isinstance(neg, str) or table):
             shape = "{ path = ..., text = ... }" if by_path else "a string or { path = ..., text = ... }"
             raise ConfigError(f"{where}: each of 'negative_examples' must be {shape}")
+
+
+def _check_pair(pair: object, where: str) -> None:
+    """``pair = { name = ..., rule = ID }`` or ``{ name = ..., regex = '...(?P<id>...)...' }``, with
+    optional ``line`` (a regex the secret's own line must match) and ``lines`` (how near, 1-20)."""
+    shape = (f"{where}: key 'pair' must be a table with 'name' and one of 'rule' (a rule id) or 'regex' "
+             f"(with a group (?P<id>...)); optional 'line' (a regex) and 'lines' (1-20)")
+    if not isinstance(pair, dict) or any(k not in PAIR_KEYS for k in pair) or not isinstance(pair.get("name"), str) \
+            or ("rule" in pair) == ("regex" in pair) \
+            or not all(isinstance(pair[k], str) and pair[k] for k in ("name", "rule", "regex", "line") if k in pair) \
+            or not (isinstance(pair.get("lines", 3), int) and 1 <= pair.get("lines", 3) <= 20):
+        raise ConfigError(shape)
+    for key in ("regex", "line"):
+        if key in pair:
+            try:
+                compiled = regex.compile(pair[key])
+            except regex.error as exc:
+                raise ConfigError(f"{where}: key 'pair.{key}' does not compile: {exc}") from None
+            if key == "regex" and "id" not in compiled.groupindex:
+                raise ConfigError(shape)
 
 
 def _check_prefilter(pattern: object, where: str) -> None:

@@ -64,6 +64,8 @@ def scan_targets(items: list[Target], engine: Engine, reader: git.ObjectReader, 
     for done in scan_blobs(engine, reader, list(target_of), max_size):
         if done.skipped:
             report.skip(where + done.blob.path, done.skipped)
+        else:
+            report.count(done.size)
         if not done.findings:
             continue
         added = _added(target_of[done.blob], cwd)

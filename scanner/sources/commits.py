@@ -86,7 +86,9 @@ def scan(commits: list[str], repo: Path, engine: Engine, cfg: Config, updates: S
             scan_targets(items, engine, reader, repo, report, excludes=cfg.exclude_paths,
                          max_size=(cfg.max_file_size if cfg.max_file_size_set else None), commit=oid, where=f"{oid[:12]}:")
     report.findings[:0] = meta.scan_fields(engine, fields)
-    report.stats = {"commits_scanned": len(commits), "findings": len(report.findings)}
+    report.stats.setdefault("files_scanned", 0)
+    report.stats.setdefault("bytes", 0)
+    report.stats.update(commits_scanned=len(commits), findings=len(report.findings))
     return report
 
 

@@ -29,7 +29,7 @@ def scan(updates: list[RefUpdate], engine: Engine, cfg: Config, *, check_time: C
     ``report.stats`` (commits, blobs, tags, objects)."""
     report = Report(tool_command="pre-receive") if report is None else report
     stats = report.stats
-    for key in ("objects", "commits", "blobs", "tags"):
+    for key in ("objects", "commits", "blobs", "tags", "bytes"):
         stats.setdefault(key, 0)
     refs_of: dict[str, list[str]] = {}
     for u in updates:
@@ -58,6 +58,8 @@ def scan(updates: list[RefUpdate], engine: Engine, cfg: Config, *, check_time: C
                 stats["blobs"] += 1
             if scanned.skipped:
                 report.skip(scanned.blob.path, scanned.skipped)
+            else:
+                stats["bytes"] += scanned.size
             report.findings.extend(scanned.findings)
 
     with git.ObjectReader() as reader:

@@ -34,33 +34,36 @@ def scan(engine: Engine, cfg: Config, paths: list[str], use_gitignore: bool = Tr
         results = (handle(engine, target) for target in to_read)
     outcomes = [_scan_item(engine, item) for item in settled]
     outcomes.extend(results)
-    scanned = 0
-    for item, findings, skipped in outcomes:
+    for item, findings, skipped, size in outcomes:
         if item.error:
             report.errors.append((item.path, item.error))
         elif skipped:
             report.skipped.append((item.path, skipped))
         if not item.error and not item.skipped:
-            scanned += 1
+            report.count(size)
         report.findings.extend(findings)
-    report.stats = {"files_scanned": scanned, "skipped": len(report.skipped), "errors": len(report.errors)}
+    report.stats.setdefault("files_scanned", 0)
+    report.stats.setdefault("bytes", 0)
+    report.stats.update(skipped=len(report.skipped), errors=len(report.errors))
     return report
 
 
-def _scan_target(engine: Engine, target: tuple[str | Path, str], *, max_size: int | None) -> tuple[files.Item, list[Finding], str]:
+def _scan_target(engine: Engine, target: tuple[str | Path, str], *, max_size: int | None) -> tuple[files.Item, list[Finding], str, int]:
     return _scan_item(engine, files.load(target, max_size))
 
 
-def _scan_item(engine: Engine, item: files.Item) -> tuple[files.Item, list[Finding], str]:
-    """(item, findings, why it was skipped); the item comes back without its content."""
+def _scan_item(engine: Engine, item: files.Item) -> tuple[files.Item, list[Finding], str, int]:
+    """(item, findings, why it was skipped, its size); the item comes back without its content."""
     if item.error or item.skipped:
-        return _bare(item), [], item.skipped
+        return _bare(item), [], item.skipped, 0
     if item.stream is not None:
         with open(item.stream, "rb") as fh:
             findings, why = files.scan_stream(engine, fh, item.path)
-        return _bare(item), findings, why
-    result = engine.scan(item.data or b"", item.path)
-    return _bare(item), result.findings, result.skipped
+            size = fh.tell()
+        return _bare(item), findings, why, size
+    data = item.data or b""
+    result = engine.scan(data, item.path)
+    return _bare(item), result.findings, result.skipped, len(data)
 
 
 def _bare(item: files.Item) -> files.Item:

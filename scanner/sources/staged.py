@@ -26,5 +26,7 @@ def scan(repo: Path, engine: Engine, cfg: Config) -> Report:
     report = Report(tool_command="staged", skipped=skipped)
     with git.ObjectReader(repo) as reader:
         scan_targets(items, engine, reader, repo, report, excludes=cfg.exclude_paths, max_size=(cfg.max_file_size if cfg.max_file_size_set else None))
-    report.stats = {"findings": len(report.findings), "skipped": len(report.skipped)}
+    report.stats.setdefault("files_scanned", 0)
+    report.stats.setdefault("bytes", 0)
+    report.stats.update(findings=len(report.findings), skipped=len(report.skipped))
     return report
