@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from scanner.commands._common import (EXIT_FINDINGS, add_baseline_option, add_config_options, add_fail_options,
+from scanner.commands._common import (add_archive_option, EXIT_FINDINGS, add_baseline_option, add_config_options, add_fail_options,
                                       add_output_options, apply_baseline, emit, exit_code, fail_policy, load_config,
                                       summarize)
 
@@ -38,6 +38,7 @@ leakwarden: this push was stopped because the commits above add secret(s).
 def add_hook_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
     add_config_options(p)
+    add_archive_option(p)
     add_fail_options(p, default="high: checksum-valid GitHub tokens, plausible private keys, "
                                 "high-confidence provider tokens")
     add_baseline_option(p)

@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace, state: _State) -> int:
     from scanner import git
     from scanner.errors import ConfigError, UsageError
     from scanner.policy import server
-    from scanner.report import Report
+    from scanner.report import Report, Skip
     from scanner.sources import incoming
     from scanner.sources.refs import parse_pre_receive
 
@@ -164,6 +164,10 @@ def _run(args: argparse.Namespace, state: _State) -> int:
             + (f"; via: {push.via}" if push.via else ""))
     for what, why in result.skipped:   # never silent: the pusher sees what was not scanned
         say(f"leakwarden: skipped {what}: {why}")
+    incomplete = [what for what, why in result.skipped if Skip.INCOMPLETE in why]
+    if incomplete:   # an archive's limits, a file's time budget: fail closed like an error
+        why = f"{', '.join(incomplete)} could not be fully scanned (see above)"
+        return _unfinished(push, "incomplete", why, result, cfg, bypass_reason)
     return _decide(push, result, cfg, bypass_reason)
 
 
@@ -236,7 +240,8 @@ def _how_to_fix(push: _Push, result, blocking) -> None:
 
 
 def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: str | None) -> int:
-    """The scan did not finish (time budget or an error): the server's policy decides."""
+    """The scan did not finish (time budget or an error) or scanned something only in part (an
+    archive's limits): the server's policy decides."""
     action = push.policy.on_timeout if kind == "timeout" else push.policy.on_error
     key = "leakwarden.onTimeout" if kind == "timeout" else "leakwarden.onError"
     if action == "accept":
@@ -244,9 +249,18 @@ def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: st
         push.log(f"accept-{kind}", message=why)
         # Fail-open covers what was not scanned, never a secret already found.
         return _decide(push, result, cfg, bypass_reason) if result.findings else EXIT_CLEAN
+    if kind == "incomplete" and result.findings:
+        # The secrets found are what the pusher can fix first: they are listed (and decide alone
+        # if they block), then the incomplete scan rejects what is left.
+        decided = _decide(push, result, cfg, bypass_reason)
+        if decided != EXIT_CLEAN:
+            return decided
     say(f"leakwarden: push rejected: {why} ({key}=reject)")
     if kind == "timeout":
         say("Push fewer commits at a time, or ask the administrator to raise leakwarden.timeBudget.")
+    elif kind == "incomplete":
+        say("Remove the file or make it smaller, or ask the administrator to raise the archive limits "
+            "(archive_max_bytes, archive_max_ratio, archive_max_members, archive_max_depth; see docs/archives.md).")
     else:
         say("Ask the server's administrator to check the repository (git fsck).")
     push.log(f"reject-{kind}", message=why)

@@ -28,6 +28,9 @@ class Skip:
     NOT_REGULAR = "not a regular file"
     EXCLUDED = "excluded by the configuration (exclude_paths)"
     BINARY = "binary"   # the engine's word for content it does not scan as text
+    # The start of every reason for content scanned only in part (a time budget, an archive's
+    # limits); at the server such a push is rejected under leakwarden.onError.
+    INCOMPLETE = "not fully scanned"
 
     @staticmethod
     def too_large(size: int) -> str:
