@@ -233,7 +233,7 @@ class _Run:
                     continue
                 if info.compress_type not in _ZIP_METHODS:
                     self.note("archive members with an unsupported compression method, not scanned",
-                                     f"{label} (method {info.compress_type})")
+                              f"{label} (method {info.compress_type})")
                     continue
                 try:
                     fh = zf.open(info)
@@ -280,8 +280,7 @@ class _Run:
                     content, problem, _ = self._drain(reader, info.name)
                     self._finish(content, problem, info.name, chain, depth, False)
             except _errors() as exc:
-                self.note("corrupt archive data, the rest not scanned", f"{_label(chain) or 'tar'} "
-                                                                              f"({_why(exc)})")
+                self.note("corrupt archive data, the rest not scanned", f"{_label(chain) or 'tar'} ({_why(exc)})")
         return True
 
     def _stream(self, data: bytes, name: str, chain: list[str], depth: int, kind: str) -> bool:
@@ -358,8 +357,7 @@ class _Run:
                 saved_error, self.open_error = self.open_error, ""
                 if self.container(data, name, chain, depth + 1, kind):
                     return
-                self.note("corrupt nested archives, scanned as plain files",
-                                 f"{_label(chain)} ({self.open_error})")
+                self.note("corrupt nested archives, scanned as plain files", f"{_label(chain)} ({self.open_error})")
                 self.open_error = saved_error
         if office and name.endswith(".xml"):
             # The text first (runs joined, so a token split by formatting is whole; one line per
