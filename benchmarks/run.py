@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._util import Result, machine  # noqa: E402
 
-BENCHMARKS = ("startup", "scan", "history", "history_git", "staged", "pre_receive", "org")
+BENCHMARKS = ("startup", "scan", "archives", "history", "history_git", "staged", "pre_receive", "org")
 
 
 def _log(message: str) -> None:

@@ -5,13 +5,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
+from scanner.engine.archives import DEFAULT_LIMITS, Limits
 from scanner.errors import ConfigError
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
 
@@ -21,10 +22,15 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "min_confidence": str, "fail_on": str, "fail_on_severity": str, "exclude_paths": list,
     "disable_rules": list, "allow_regexes": list, "allowlist": list, "rules": list, "rule_files": list,
     "max_file_size": (int, str), "baseline": str, "scan_binary": bool, "server": dict,
-    "file_time_budget": (int, float),
+    "file_time_budget": (int, float), "scan_archives": bool, "archive_max_depth": int,
+    "archive_max_bytes": (int, str), "archive_max_ratio": (int, float), "archive_max_members": int,
 }
 _SIZE = re.compile(r"^\s*(\d+)\s*(?:([kmg])i?)?b?\s*$", re.IGNORECASE)
 MAX_FILE_BUDGET = 24 * 3600.0   # a larger budget is a typo, and ``inf`` would turn the guard off
+# Past these an archive limit guards nothing (a depth of 1,000 is a recursion, a ratio of a
+# million lets a 42 KB bomb fill memory): values above are typos, and errors.
+MAX_ARCHIVE_DEPTH = 32
+MAX_ARCHIVE_RATIO = 100_000.0
 
 
 @dataclass
@@ -45,6 +51,18 @@ class Config:
     scan_binary: bool = False
     server: dict[str, Any] = field(default_factory=dict)
     file_time_budget: float = DEFAULT_FILE_BUDGET   # seconds of engine time per file
+    scan_archives: bool = True                      # look inside zip, tar, gzip, ... (docs/archives.md)
+    archive_max_depth: int = DEFAULT_LIMITS.max_depth
+    archive_max_bytes: int = DEFAULT_LIMITS.max_bytes
+    archive_max_ratio: float = DEFAULT_LIMITS.max_ratio
+    archive_max_members: int = DEFAULT_LIMITS.max_members
+
+    def archive_limits(self) -> Limits | None:
+        """The engine's archive limits; None when archives are not looked into."""
+        if not self.scan_archives:
+            return None
+        return Limits(max_depth=self.archive_max_depth, max_bytes=self.archive_max_bytes,
+                      max_ratio=self.archive_max_ratio, max_members=self.archive_max_members)
 
 
 def _line_of(text: str, key: str) -> int:
@@ -52,23 +70,39 @@ def _line_of(text: str, key: str) -> int:
     return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
-def parse_size(value: object, where: str) -> int:
+def parse_size(value: object, where: str, key: str = "max_file_size") -> int:
     """A positive size: 0, a negative number, ``inf`` or a unit we do not know would turn
     scanning off (every file "too large"), so each is an error naming the key, never a default."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ConfigError(f"{where}: key 'max_file_size': expected bytes or a size like '50MB', got {value!r}")
+        raise ConfigError(f"{where}: key {key!r}: expected bytes or a size like '50MB', got {value!r}")
     if isinstance(value, int):
         size = value
     else:
         m = _SIZE.match(value)
         if not m:
-            raise ConfigError(f"{where}: key 'max_file_size': expected bytes or a size like '50MB', got {value!r}")
+            raise ConfigError(f"{where}: key {key!r}: expected bytes or a size like '50MB', got {value!r}")
         mult = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[(m.group(2) or "").lower()]
         size = int(m.group(1)) * mult
     if size <= 0:
-        raise ConfigError(f"{where}: key 'max_file_size' must be a positive size (it was {value!r}, "
+        raise ConfigError(f"{where}: key {key!r} must be a positive size (it was {value!r}, "
                           "which would skip every file)")
     return size
+
+
+def _whole(value: object, where: str, key: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ConfigError(f"{where}: key {key!r} must be a whole number {bounds}, got {value!r}")
+    return value
+
+
+def parse_ratio(value: object, where: str) -> float:
+    """At least 1 (a ratio below would cut short plain stored files) and finite: ``inf`` or
+    ``nan`` would turn the zip-bomb guard off."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= MAX_ARCHIVE_RATIO:
+        raise ConfigError(f"{where}: key 'archive_max_ratio' must be a number from 1 to {MAX_ARCHIVE_RATIO:g}, "
+                          f"got {value!r}")
+    return float(value)
 
 
 def parse_budget(value: object, where: str) -> float:
@@ -78,6 +112,20 @@ def parse_budget(value: object, where: str) -> float:
         raise ConfigError(f"{where}: key 'file_time_budget' must be a number of seconds above 0 and at most "
                           f"{MAX_FILE_BUDGET:g}, got {value!r}")
     return float(value)
+
+
+def _archive_keys(cfg: Config, data: dict[str, Any], where: Callable[[str], str]) -> None:
+    cfg.scan_archives = bool(data.get("scan_archives", True))
+    if "archive_max_depth" in data:
+        cfg.archive_max_depth = _whole(data["archive_max_depth"], where("archive_max_depth"), "archive_max_depth",
+                                       1, MAX_ARCHIVE_DEPTH)
+    if "archive_max_members" in data:
+        cfg.archive_max_members = _whole(data["archive_max_members"], where("archive_max_members"),
+                                         "archive_max_members", 1)
+    if "archive_max_bytes" in data:
+        cfg.archive_max_bytes = parse_size(data["archive_max_bytes"], where("archive_max_bytes"), "archive_max_bytes")
+    if "archive_max_ratio" in data:
+        cfg.archive_max_ratio = parse_ratio(data["archive_max_ratio"], where("archive_max_ratio"))
 
 
 def discover(start: Path) -> Path | None:
@@ -187,6 +235,7 @@ def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
         cfg.max_file_size_set = True
     if "file_time_budget" in data:
         cfg.file_time_budget = parse_budget(data["file_time_budget"], where("file_time_budget"))
+    _archive_keys(cfg, data, where)
     cfg.baseline = data.get("baseline")
     cfg.scan_binary = bool(data.get("scan_binary", False))
     cfg.server = dict(data.get("server", {}))

@@ -54,6 +54,9 @@ class Finding:
     blob: str = ""
     occurrences: list[dict[str, Any]] = field(default_factory=list)
     public_prefix: str = ""  # what redaction may show: the rule's fixed prefix, never a guess
+    # Inside an archive: the member names from the outermost container in, and ``path`` is
+    # ``container!member[!member...]`` (docs/archives.md).
+    members: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.fingerprint = fingerprint(self.secret.encode("utf-8", "surrogateescape"))
@@ -61,6 +64,18 @@ class Finding:
     @property
     def redacted(self) -> str:
         return redact(self.secret, self.public_prefix)
+
+    @property
+    def container(self) -> str:
+        """The file (or blob) the finding is in: ``path`` without its archive members."""
+        if not self.members:
+            return self.path
+        return self.path[:len(self.path) - len("!".join(self.members)) - 1]
+
+    def placed(self, path: str) -> str:
+        """The finding's label were its container at ``path`` (history moves a blob's findings
+        to each path the blob has)."""
+        return "!".join([path, *self.members])
 
     def location(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
@@ -86,6 +101,9 @@ class Finding:
             out["encoding"] = self.encoding
         if self.details:
             out["details"] = self.details
+        if self.members:
+            out["container"] = self.container
+            out["members"] = list(self.members)
         if self.commit:
             out["commit"] = self.commit
         if self.blob:

@@ -53,7 +53,7 @@ def digest(engine: "Engine", cfg: "Config") -> str:
 
     decisive = [__version__, rules_hash(engine.rules), cfg.min_confidence, sorted(cfg.exclude_paths),
                 sorted(cfg.disable_rules), sorted(cfg.allow_regexes), sorted(cfg.allowlist), cfg.max_file_size,
-                cfg.scan_binary]
+                cfg.scan_binary, repr(cfg.archive_limits())]
     return hashlib.sha256(json.dumps(decisive).encode()).hexdigest()[:32]
 
 

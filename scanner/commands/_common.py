@@ -30,6 +30,12 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
                    help="report findings at or above this confidence (default: medium)")
 
 
+def add_archive_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-archives", action="store_true",
+                   help="do not look inside archives and office documents (zip, jar, whl, tar.gz, docx, ...): "
+                        "they are then passed over as binary files (config: scan_archives = false)")
+
+
 def add_baseline_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="FILE",
                    help="secrets listed in this baseline do not fail the run (default: the configured one)")
@@ -103,6 +109,8 @@ def load_config(args: argparse.Namespace, start: Path) -> Config:
             cfg.min_confidence = args.fail_on
     if getattr(args, "fail_on_severity", None):
         cfg.fail_on_severity = args.fail_on_severity
+    if getattr(args, "no_archives", False):
+        cfg.scan_archives = False
     return cfg
 
 

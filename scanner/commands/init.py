@@ -38,6 +38,15 @@ CONFIG = """\
 
 # Scan binary files too.
 # scan_binary = false
+
+# Look inside archives and office documents (zip, jar, whl, tar.gz, docx, xlsx, ...), with
+# bounds on what a hostile archive may cost; one that hits one is "not fully scanned".
+# See docs/archives.md.
+# scan_archives = true
+# archive_max_depth = 3            # archives inside archives
+# archive_max_bytes = "256MB"      # decompressed per archive, nesting included
+# archive_max_ratio = 100          # decompressed / compressed
+# archive_max_members = 100000     # entries per archive, nesting included
 """
 
 SNIPPET = """\

@@ -91,5 +91,6 @@ def _digest(engine, cfg) -> str:
     from scanner.rules.model import rules_hash
 
     settings = (__version__, rules_hash(engine.rules), cfg.min_confidence, sorted(cfg.exclude_paths),
-                cfg.max_file_size, sorted(cfg.allow_regexes), sorted(cfg.allowlist.items()), cfg.scan_binary)
+                cfg.max_file_size, sorted(cfg.allow_regexes), sorted(cfg.allowlist.items()), cfg.scan_binary,
+                cfg.archive_limits())
     return hashlib.sha256(repr(settings).encode()).hexdigest()

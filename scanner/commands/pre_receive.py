@@ -158,14 +158,9 @@ def _run(args: argparse.Namespace, state: _State) -> int:
             + (f"; via: {push.via}" if push.via else ""))
     for what, why in result.skipped:   # never silent: the pusher sees what was not scanned
         say(f"leakwarden: skipped {what}: {why}")
-    if result.partial:
-        # A file the engine gave up on (its per-file budget ran out) could hide a secret past the
-        # part it read: like the push's own budget running out, the timeout policy decides.
-        count = len(result.partial)
-        why = (f"{count} file{'s' if count != 1 else ''} not fully scanned "
-               f"({result.partial[0][0]}{', ...' if count > 1 else ''})")
-        return _unfinished(push, "timeout", why, result, cfg, bypass_reason,
-                           advice="Ask the administrator to raise file_time_budget in the server's configuration.")
+    if result.partial:   # an archive's limits, a file's time budget: fail closed like an error
+        why = f"{', '.join(what for what, _ in result.partial)} could not be fully scanned (see above)"
+        return _unfinished(push, "incomplete", why, result, cfg, bypass_reason)
     return _decide(push, result, cfg, bypass_reason)
 
 
@@ -245,8 +240,9 @@ def _how_to_fix(push: _Push, result, blocking) -> None:
     say("A secret that was ever pushed or shared must be revoked or rotated as well.")
 
 
-def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: str | None, advice: str = "") -> int:
-    """The scan did not finish (time budget or an error): the server's policy decides."""
+def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: str | None) -> int:
+    """The scan did not finish (time budget or an error) or scanned something only in part (an
+    archive's limits, a file's time budget): the server's policy decides."""
     action = push.policy.on_timeout if kind == "timeout" else push.policy.on_error
     key = "leakwarden.onTimeout" if kind == "timeout" else "leakwarden.onError"
     if action == "accept":
@@ -254,11 +250,19 @@ def _unfinished(push: _Push, kind: str, why: str, result, cfg, bypass_reason: st
         push.log(f"accept-{kind}", message=why)
         # Fail-open covers what was not scanned, never a secret already found.
         return _decide(push, result, cfg, bypass_reason) if result.findings else EXIT_CLEAN
+    if kind == "incomplete" and result.findings:
+        # The secrets found are what the pusher can fix first: they are listed (and decide alone
+        # if they block), then the incomplete scan rejects what is left.
+        decided = _decide(push, result, cfg, bypass_reason)
+        if decided != EXIT_CLEAN:
+            return decided
     say(f"leakwarden: push rejected: {why} ({key}=reject)")
-    if advice:
-        say(advice)
-    elif kind == "timeout":
+    if kind == "timeout":
         say("Push fewer commits at a time, or ask the administrator to raise leakwarden.timeBudget.")
+    elif kind == "incomplete":
+        say("Remove the file or make it smaller, or ask the administrator to raise the limit it hit "
+            "(file_time_budget; for archives archive_max_bytes, archive_max_ratio, archive_max_members, "
+            "archive_max_depth: see docs/archives.md).")
     else:
         say("Ask the server's administrator to check the repository (git fsck).")
     push.log(f"reject-{kind}", message=why)

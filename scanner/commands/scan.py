@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scanner.commands._common import (add_baseline_option, add_config_options, add_fail_options, add_output_options,
+from scanner.commands._common import (add_archive_option, add_baseline_option, add_config_options, add_fail_options, add_output_options,
                                       apply_baseline, emit, exit_code, fail_policy, load_config)
 
 
@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "by default every file is scanned, large ones in chunks")
     p.add_argument("--scan-binary", action="store_true", help="scan binary files too")
     add_config_options(p)
+    add_archive_option(p)
     add_fail_options(p)
     add_baseline_option(p)
     add_output_options(p)

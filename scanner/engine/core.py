@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_FILE_BUDGET
-from scanner.engine import context, credfiles, decode
+from scanner.engine import archives, context, credfiles, decode
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.entropy import shannon
 from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, structural_placeholder
@@ -73,7 +73,8 @@ class _Pass:
 class Engine:
     def __init__(self, rules: list[Rule], *, min_confidence: str = "medium",
                  allow: AllowPolicy | None = None, scan_binary: bool = False,
-                 file_budget: float | None = DEFAULT_FILE_BUDGET) -> None:
+                 file_budget: float | None = DEFAULT_FILE_BUDGET,
+                 archive_limits: archives.Limits | None = archives.DEFAULT_LIMITS) -> None:
         self.rules = rules
         # Content rules go through the prefilter; file rules are looked up by the path.
         self.content_rules = [r for r in rules if not r.by_path]
@@ -83,12 +84,14 @@ class Engine:
         self.allow = allow or AllowPolicy()
         self.scan_binary = scan_binary
         self.file_budget = file_budget
+        self.archives = archive_limits     # None: archives are scanned as the binary files they are
         self.prefilter = Prefilter(self.content_rules, rules_hash(self.content_rules))
 
     def __reduce__(self):
         # For worker processes started without fork: a hyperscan database does not pickle, but
         # the prefilter reloads it from the on-disk cache in about a millisecond.
-        return _rebuild, (self.rules, self.min_confidence, self.allow, self.scan_binary, self.file_budget)
+        return _rebuild, (self.rules, self.min_confidence, self.allow, self.scan_binary, self.file_budget,
+                          self.archives)
 
     # -- public -------------------------------------------------------------------------
     def deadline(self) -> float | None:
@@ -96,9 +99,13 @@ class Engine:
         return None if self.file_budget is None else time.monotonic() + self.file_budget
 
     def scan(self, raw: bytes, path: str, *, first_line: int = 1, by_path: bool = True,
-             deadline: float | None = None) -> ScanResult:
+             deadline: float | None = None, inside: bool = True) -> ScanResult:
         """``by_path=False`` when ``path`` is only a label (a blob id, a commit message): the
-        checks that go by file name (.env, key stores) have nothing to go on."""
+        checks that go by file name (.env, key stores) have nothing to go on. An archive is
+        scanned member by member (``archives.py``); ``inside=False`` scans the bytes as they are."""
+        kind = archives.detect(raw, path) if inside and self.archives is not None and first_line == 1 else None
+        if kind is not None:
+            return archives.scan(self, raw, path, kind, deadline)
         prepared = prepare(raw)
         if prepared.binary and not self.scan_binary:
             # Key stores (.p12, .kdbx) are binary: the path stage sees them even when content rules do not.
@@ -114,7 +121,10 @@ class Engine:
         seen: set[tuple[str, int, int]] = set()
         out = ScanResult()
         prev, prev_offset, prev_col = b"", 0, 1
+        chunks = iter(chunks)
         for chunk, offset, first_line in chunks:
+            if offset == 0 and self.archives is not None and archives.detect(chunk, path):
+                return archives.scan_chunked(self, chunk, chunks, path)
             if offset == 0 and is_binary(chunk) and not self.scan_binary:
                 return ScanResult(skipped="binary")
             col = _column_at(prev, prev_offset, prev_col, offset)
@@ -388,9 +398,9 @@ def _priority(cand: Candidate) -> tuple:
 
 
 def _rebuild(rules: list[Rule], min_confidence: str, allow: AllowPolicy, scan_binary: bool,
-             file_budget: float | None) -> Engine:
+             file_budget: float | None, limits: archives.Limits | None) -> Engine:
     return Engine(rules, min_confidence=min_confidence, allow=allow, scan_binary=scan_binary,
-                  file_budget=file_budget)
+                  file_budget=file_budget, archive_limits=limits)
 
 
 def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:

@@ -22,4 +22,4 @@ def active_rules(cfg: Config) -> list[Rule]:
 def build_engine(cfg: Config, min_confidence: str | None = None) -> Engine:
     return Engine(active_rules(cfg), min_confidence=min_confidence or cfg.min_confidence,
                   allow=AllowPolicy(cfg.allow_regexes, dict(cfg.allowlist)), scan_binary=cfg.scan_binary,
-                  file_budget=cfg.file_time_budget)
+                  file_budget=cfg.file_time_budget, archive_limits=cfg.archive_limits())

@@ -28,7 +28,9 @@ class Skip:
     NOT_REGULAR = "not a regular file"
     EXCLUDED = "excluded by the configuration (exclude_paths)"
     BINARY = "binary"   # the engine's word for content it does not scan as text
-    PARTIAL = NOT_FULLY_SCANNED   # the engine's words for content it began but could not finish
+    # The start of every reason for content scanned only in part (a time budget, an archive's
+    # limits); at the server such a push is rejected under leakwarden.onError.
+    INCOMPLETE = NOT_FULLY_SCANNED
 
     @staticmethod
     def too_large(size: int) -> str:
@@ -62,7 +64,7 @@ class Report:
     @property
     def partial(self) -> list[tuple[str, str]]:
         """Skips of content begun but not finished: the server fails closed on these."""
-        return [(path, why) for path, why in self.skipped if NOT_FULLY_SCANNED in why]
+        return [(path, why) for path, why in self.skipped if Skip.INCOMPLETE in why]
 
     def count(self, size: int, unit: str = "files_scanned") -> None:
         """One input scanned, of ``size`` bytes: the stats behind the summary's 'scanned N files, X MB'."""

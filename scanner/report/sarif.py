@@ -27,6 +27,14 @@ def _location(f: Finding) -> dict[str, Any]:
         name = f"{what} of {f.commit}" if f.commit else what
         return {"logicalLocations": [{"name": name, "fullyQualifiedName": name, "kind": "git-object"}],
                 "message": {"text": f"line {f.line}, column {f.column} of the {what}"}}
+    if f.members:
+        # The artifact is the archive (the file in the repository); the line and column are the
+        # member's, so they go in the message and in properties, not in a region of the archive.
+        inside = "!".join(f.members)
+        return {"physicalLocation": {"artifactLocation": {"uri": escape.uri(f.container)}},
+                "message": {"text": f"line {f.line}, column {f.column} of {inside} inside the archive"},
+                "properties": {"members": list(f.members), "line": f.line, "column": f.column,
+                               "endLine": f.end_line or f.line}}
     return {"physicalLocation": {
         "artifactLocation": {"uri": escape.uri(f.path)},
         "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line or f.line},

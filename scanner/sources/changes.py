@@ -1,5 +1,6 @@
 """Scan what a change adds: the new blob is scanned whole (so a multi-line key is seen as one),
-and only findings that touch an added line are kept."""
+and only findings that touch an added line are kept (inside an archive: only secrets that the
+archive did not hold before)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from scanner.sources.files import excluded
 
 if TYPE_CHECKING:
     from scanner.engine.core import Engine
+    from scanner.finding import Finding
 
 _REGULAR = ("100644", "100755", "100664")
 
@@ -68,9 +70,27 @@ def scan_targets(items: list[Target], engine: Engine, reader: git.ObjectReader, 
             report.count(done.size)
         if not done.findings:
             continue
-        added = _added(target_of[done.blob], cwd)
-        report.findings.extend(f for f in done.findings if added is None or
-                               any(n in added for n in range(f.line, (f.end_line or f.line) + 1)))
+        target = target_of[done.blob]
+        added = _added(target, cwd)
+        held = _held_before(target, engine, cwd, max_size) if any(f.members for f in done.findings) else set()
+        report.findings.extend(f for f in done.findings if _is_added(f, added, held))
+
+
+def _is_added(f: Finding, added: set[int] | None, held: set[str]) -> bool:
+    if f.members:
+        return f.fingerprint not in held
+    return added is None or any(n in added for n in range(f.line, (f.end_line or f.line) + 1))
+
+
+def _held_before(target: Target, engine: Engine, cwd: Path, max_size: int | None) -> set[str]:
+    """The secrets (fingerprints) the archive already held in any base: a finding inside an
+    archive is added by the change only if no base had it. The diff's lines are the archive's
+    bytes, not its members' lines, so they cannot say."""
+    olds = [Blob(old, target.path) for old in target.bases if old is not None]
+    if not olds:
+        return set()
+    with git.ObjectReader(cwd) as reader:
+        return {f.fingerprint for done in scan_blobs(engine, reader, olds, max_size) for f in done.findings}
 
 
 def _added(target: Target, cwd: Path) -> set[int] | None:

@@ -165,11 +165,16 @@ def _unlisted(exc: OSError, root_s: str, base: str) -> Item:
 def scan_stream(engine: Engine, fh: Readable, path: str) -> tuple[list[Finding], str]:
     """(findings, why skipped) for content too large to hold whole: scanned chunk by chunk, a
     finding in the overlap of two chunks reported once."""
+    from scanner.engine import archives
     from scanner.engine.text import is_binary
 
     seen: set[tuple[str, int, int]] = set()
     out = []
-    for chunk, offset, first_line in stream_chunks(fh):
+    chunks = stream_chunks(fh)
+    for chunk, offset, first_line in chunks:
+        if offset == 0 and engine.archives is not None and archives.detect(chunk, path):
+            inside = archives.scan_chunked(engine, chunk, chunks, path)
+            return inside.findings, inside.skipped
         if offset == 0 and is_binary(chunk) and not engine.scan_binary:
             return [], "binary"
         for f in engine.scan_text(chunk, path, first_line=first_line):

@@ -35,7 +35,7 @@ from scanner.finding import Finding
 from scanner.sources.blobs import LFS_POINTER
 from scanner.sources.files import excluded
 
-from scanner.report import COMMIT_MESSAGE, Report  # noqa: E402 - the one label and result type
+from scanner.report import COMMIT_MESSAGE, Report, Skip  # noqa: E402 - the one label and result type
 POOL_MIN_OBJECTS = 20_000   # below this a pool starts up slower than one process finishes
 FIRST_CHUNK, MAX_CHUNK = 64, 4096   # objects per task: small first, so that workers start at once
 CHECKPOINT_SECONDS = 5.0            # how often a resumable run says how far it got
@@ -506,8 +506,12 @@ def _scan_blobs(engine, oids: list[str], reader: git.ObjectReader, max_size: int
         out.bytes += size
         if data.startswith(LFS_POINTER):
             out.skipped.append((oid, "", "Git LFS pointer, content not fetched"))
-        elif engine.scan(data, "", by_path=False).findings:
+            continue
+        result = engine.scan(data, "", by_path=False)
+        if result.findings:
             out.found.add(oid)
+        if result.skipped and result.skipped != Skip.BINARY:   # an archive's limits, a time budget
+            out.skipped.append((oid, "", result.skipped))
     return out
 
 
@@ -617,13 +621,13 @@ def _blob_occurrences(walk: _Walk, blob_hits: dict[str, list[Finding]]) -> list[
     for blob, found in blob_hits.items():
         if not places[blob]:
             # Its adding commit lies outside the range (--since, a shallow boundary): it still counts.
-            hits.extend(_Hit(f, {"commit": "", "author": "", "date": "", "path": walk.outside[blob],
+            hits.extend(_Hit(f, {"commit": "", "author": "", "date": "", "path": f.placed(walk.outside[blob]),
                                  "line": f.line, "blob": blob}, (sys.maxsize, 0)) for f in found)
             continue
         for position, oid, path in places[blob]:
             info = commits.get(oid)
             author, date, stamp = (info.author, info.date, info.timestamp) if info else ("", "", 0)
-            hits.extend(_Hit(f, {"commit": oid, "author": author, "date": date, "path": path,
+            hits.extend(_Hit(f, {"commit": oid, "author": author, "date": date, "path": f.placed(path),
                                  "line": f.line, "blob": blob}, (stamp, -position)) for f in found)
     return hits
 
