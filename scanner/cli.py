@@ -43,11 +43,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def _unknown_command(argv: list[str]) -> str:
     """'unknown command' with the nearest known one, before argparse's long usage message."""
-    import difflib
-
     chosen = _command_word(argv)
     if chosen is None or chosen in COMMANDS:
         return ""
+    import difflib
+
     near = difflib.get_close_matches(chosen, list(COMMANDS), n=1)
     hint = f"; did you mean '{near[0]}'?" if near else f"; commands: {', '.join(COMMANDS)}"
     return f"error: unknown command '{chosen}'{hint}"

@@ -7,11 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from scanner.engine.archives import DEFAULT_LIMITS, Limits
 from scanner.errors import ConfigError
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
@@ -140,6 +135,22 @@ def discover(start: Path) -> Path | None:
     return None
 
 
+def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """A TOML file's text and data (configuration or a rule pack); invalid TOML is a ConfigError.
+    The parser is imported here: a commit hook in a repository without configuration, with its
+    rules served from the cache, never parses TOML."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    text = read_toml_text(path)
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
 def read_toml_text(path: Path) -> str:
     """A TOML file's text (configuration or a rule pack): an unreadable, binary or non-UTF-8
     file is a ConfigError with a clear message, never a decoding traceback."""
@@ -160,11 +171,7 @@ def read_toml_text(path: Path) -> str:
 def load(path: Path | None) -> Config:
     if path is None:
         return Config()
-    text = read_toml_text(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    text, data = read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("leakwarden", {})
     return _build(path, text, data)

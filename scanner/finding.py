@@ -1,8 +1,6 @@
 """The one record every source produces and every consumer reads."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +18,10 @@ SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
 def fingerprint(secret: bytes) -> str:
+    # Imported here: OpenSSL's start-up is a noticeable part of a commit hook that finds nothing.
+    import hashlib
+    import hmac
+
     return hmac.new(FINGERPRINT_KEY, secret, hashlib.sha256).hexdigest()
 
 

@@ -41,12 +41,14 @@ def add_baseline_option(p: argparse.ArgumentParser) -> None:
                    help="secrets listed in this baseline do not fail the run (default: the configured one)")
 
 
-def apply_baseline(args: argparse.Namespace, cfg: Config, report: Report, start: Path | None = None) -> None:
+def apply_baseline(args: argparse.Namespace, cfg: Config, report: Report, start: Path | None = None, *,
+                   top: Path | None = None) -> None:
     """Drop findings whose secret is in the baseline: --baseline, the configured one, or
-    .leakwarden-baseline.json at the top of the repository (used only if it exists)."""
+    .leakwarden-baseline.json at the top of the repository (used only if it exists); ``top``
+    is that top when the caller knows it already."""
     from scanner.policy import baseline
 
-    path, named = baseline.default_path(getattr(args, "baseline", None), cfg, start or Path.cwd())
+    path, named = baseline.default_path(getattr(args, "baseline", None), cfg, start or Path.cwd(), top=top)
     if not named and not path.is_file():
         return
     bl = baseline.load(path)

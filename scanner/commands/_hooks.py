@@ -54,9 +54,11 @@ def setup(args: argparse.Namespace) -> tuple[Config, Engine, FailPolicy]:
     return cfg, build_engine(cfg), fail_policy(cfg, HOOK_DEFAULT)
 
 
-def finish(args: argparse.Namespace, cfg: Config, policy: FailPolicy, report: Report, *, what: str) -> int:
-    """Baseline, policy, output; ``what`` is 'commit' or 'push'. Skips are always shown."""
-    apply_baseline(args, cfg, report, Path(args.repo).resolve())
+def finish(args: argparse.Namespace, cfg: Config, policy: FailPolicy, report: Report, *, what: str,
+           top: Path | None = None) -> int:
+    """Baseline, policy, output; ``what`` is 'commit' or 'push'. Skips are always shown.
+    ``top``: the top of the repository's work tree, when the command knows it already."""
+    apply_baseline(args, cfg, report, Path(args.repo).resolve(), top=top)
     report.judge(policy)
     if report.findings or report.errors or report.skipped or args.format != "text":
         render(args, report)

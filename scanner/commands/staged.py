@@ -21,4 +21,6 @@ def run(args: argparse.Namespace) -> int:
     from scanner.sources import staged
 
     cfg, engine, policy = setup(args)
-    return finish(args, cfg, policy, staged.scan(Path(args.repo), engine, cfg), what="commit")
+    repo = Path(args.repo)
+    tree = staged.work_tree(repo)
+    return finish(args, cfg, policy, staged.scan(repo, engine, cfg, tree), what="commit", top=tree.top)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import regex
-
 # leakwarden's own marker, plus those of the tools people migrate from.
 INLINE_MARKERS = (b"leakwarden:allow", b"pragma: allowlist secret", b"gitleaks:allow")
 ALLOW_TIMEOUT = 0.1   # seconds per search: an allow regex only ever looks at one secret or one line
@@ -20,7 +18,10 @@ class AllowPolicy:
     timed_out: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
-        self._compiled = [regex.compile(r) for r in self.regexes]
+        if self.regexes:   # most runs have none: the regex module then waits for a rule that wakes
+            import regex
+
+            self._compiled = [regex.compile(r) for r in self.regexes]
 
     @staticmethod
     def inline(line: bytes) -> bool:

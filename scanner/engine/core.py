@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_FILE_BUDGET
-from scanner.engine import archives, context, credfiles, decode
+# The later stages (decode, placeholders, validators, context) are imported where first used:
+# a commit hook whose change wakes no rule never loads them.
+from scanner.engine import archives, credfiles
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.entropy import shannon
-from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, structural_placeholder
 from scanner.engine.prefilter import Prefilter, unpack
 from scanner.engine.text import LineIndex, is_binary, prepare, utf8_chars
-from scanner.engine.validators import KEEP_AS_LOW, VALIDATORS
 from scanner.finding import CONFIDENCE_ORDER, NOT_FULLY_SCANNED, Finding
-from scanner.rules.model import Rule, rules_hash
+from scanner.rules.model import Rule
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -85,7 +85,7 @@ class Engine:
         self.scan_binary = scan_binary
         self.file_budget = file_budget
         self.archives = archive_limits     # None: archives are scanned as the binary files they are
-        self.prefilter = Prefilter(self.content_rules, rules_hash(self.content_rules))
+        self.prefilter = Prefilter(self.content_rules)
 
     def __reduce__(self):
         # For worker processes started without fork: a hyperscan database does not pickle, but
@@ -201,6 +201,8 @@ class Engine:
 
     def _confirm(self, rule: Rule, data: bytes, ws: int, we: int, hits: list[int],
                  run: _Pass) -> list[Candidate]:
+        from scanner.engine import decode
+
         window = data[ws:we]
         found, stuck = self._run(rule, window, ws, None, "", run)
         if stuck and len(hits) > 1:
@@ -243,6 +245,8 @@ class Engine:
         return out, False
 
     def _decoded(self, data: bytes, path: str, decode_at: list[int], seen: set, run: _Pass) -> list[Candidate]:
+        from scanner.engine import decode
+
         out = []
         for rs, re_ in decode.base64_runs(data, [at - 1 for at in decode_at]):
             if run.expired():
@@ -261,6 +265,10 @@ class Engine:
 
     def _judge(self, cand: Candidate, data: bytes, index: LineIndex, path: str,
                judged: _Judging) -> Finding | None:
+        from scanner.engine import context
+        from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, structural_placeholder
+        from scanner.engine.validators import KEEP_AS_LOW, VALIDATORS
+
         rule = cand.rule
         secret = cand.secret.decode("utf-8", "replace")
         line_start, line_end = index.line_bounds(cand.start)

@@ -1,18 +1,20 @@
 """One hyperscan database over every rule's keywords, cached on disk by a hash of the rules."""
 from __future__ import annotations
 
-import base64
 import bisect
-import hashlib
-import json
+import marshal
+import zlib
 
 import hyperscan
 
-from scanner.cache import cache_dir, write_atomic
-from scanner.rules.model import Rule
+from scanner.cache import cache_dir, read_sealed, write_sealed
+from scanner.rules.model import Rule, rules_key
+
 
 def base64_spellings(keyword: bytes) -> set[bytes]:
     """The parts of base64(keyword) that do not depend on the bytes around it, at each of 3 alignments."""
+    import base64   # only when the database is built
+
     out = set()
     for shift in range(3):
         enc = base64.b64encode(b"\0" * shift + keyword)
@@ -45,17 +47,23 @@ def unpack(hit: int) -> tuple[int, int]:
 
 
 class Prefilter:
-    """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers."""
+    """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers.
 
-    # Bump when the way literals are derived from rules changes: it is part of the cache key.
-    LAYOUT = 3
+    The compiled database is cached on disk with the key it was built for (the rules' text,
+    this layout, hyperscan's version), compared whole when it is read back: a cache file is
+    used for exactly the rules it was built from, or rebuilt."""
 
-    def __init__(self, rules: list[Rule], rules_digest: str) -> None:
-        key = hashlib.sha256(f"{rules_digest}/{self.LAYOUT}/{getattr(hyperscan, '__version__', '')}".encode()).hexdigest()[:32]
-        self._path = cache_dir() / f"prefilter-{key}.hsdb"
+    # Bump when the way literals are derived from rules, or the cache file's layout, changes:
+    # it is part of the cache key.
+    LAYOUT = 4
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self._key = f"{self.LAYOUT}/{getattr(hyperscan, '__version__', '')}/{marshal.version}/{rules_key(rules)}"
+        # The name only spreads keys over files (the key inside the file is what is compared).
+        self._path = cache_dir() / f"prefilter-{zlib.crc32(self._key.encode()):08x}.hsdb"
         try:
             self._load_cached()
-        except (OSError, ValueError, KeyError, hyperscan.error):
+        except (ValueError, EOFError, TypeError, hyperscan.error):
             self._build(rules)
         self.scratch = hyperscan.Scratch(self.db)
 
@@ -89,16 +97,20 @@ class Prefilter:
         self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self.db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
         # The literal -> rule map travels with the database, so a warm start derives nothing.
-        meta = json.dumps({"targets": self.targets, "lengths": self.lengths}).encode()
-        write_atomic(self._path, len(meta).to_bytes(8, "big") + meta + hyperscan.dumpb(self.db))
+        write_sealed(self._path, marshal.dumps((self._key, self.targets, self.lengths)), hyperscan.dumpb(self.db))
 
     def _load_cached(self) -> None:
-        blob = self._path.read_bytes()
-        n = int.from_bytes(blob[:8], "big")
-        meta = json.loads(blob[8:8 + n])
-        self.targets, self.lengths = meta["targets"], meta["lengths"]
+        """Raises ValueError when the cache file is missing, damaged (its seal does not match)
+        or built for other rules."""
+        parts = read_sealed(self._path, 2)
+        if parts is None:
+            raise ValueError("no usable cached database")
+        meta, db = parts
+        key, self.targets, self.lengths = marshal.loads(meta)
+        if key != self._key:
+            raise ValueError("the cached database is for other rules")
         self.n_literals = len(self.targets)
-        self.db = hyperscan.loadb(blob[8 + n:], hyperscan.HS_MODE_BLOCK)
+        self.db = hyperscan.loadb(db, hyperscan.HS_MODE_BLOCK)
 
     def hits(self, data: bytes) -> tuple[dict[int, list[int]], list[int]]:
         """Per rule index, its keyword hits packed as ``start << HIT_SHIFT | length`` (see

@@ -6,7 +6,6 @@ seen, an audit status and a note; never the secret.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -72,6 +71,8 @@ class Baseline:
                          key=lambda e: (e.get("location", {}).get("path", ""), e.get("location", {}).get("line", 0),
                                         e["fingerprint"]))
         doc = {"version": FORMAT_VERSION, "tool": "leakwarden", "entries": ordered}
+        import json
+
         from scanner.writefile import write_file
 
         write_file(self.path, (json.dumps(doc, indent=2, ensure_ascii=True) + "\n").encode("ascii"))
@@ -97,6 +98,8 @@ def relative_path(path: str, base: Path, in_history: bool = False) -> str:
 
 
 def load(path: Path) -> Baseline:
+    import json   # here, not at the top: a commit hook without a baseline file never needs it
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -117,10 +120,10 @@ def load(path: Path) -> Baseline:
     return Baseline(path, entries)
 
 
-def default_path(explicit: str | None, cfg, start: Path) -> tuple[Path, bool]:
+def default_path(explicit: str | None, cfg, start: Path, top: Path | None = None) -> tuple[Path, bool]:
     """(where the baseline is, whether the user named it). Order: --baseline, the config key
     ``baseline`` (relative to the config file), then .leakwarden-baseline.json at the top of
-    the repository (or the folder) being scanned."""
+    the repository (or the folder) being scanned; ``top`` is that top when the caller knows it."""
     if explicit:
         return Path(explicit), True
     if cfg.baseline:
@@ -129,5 +132,5 @@ def default_path(explicit: str | None, cfg, start: Path) -> tuple[Path, bool]:
     from scanner import git
 
     folder = start if start.is_dir() else start.parent
-    top = git.toplevel(folder)
+    top = top or git.toplevel(folder)
     return (top or folder) / DEFAULT_NAME, False

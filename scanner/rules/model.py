@@ -2,19 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import sys
+import marshal
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-import regex
 
 from scanner.errors import ConfigError
 
@@ -88,6 +80,8 @@ class Rule:
     def compiled(self) -> Any:
         # Compiling ~200 patterns costs more than a whole hook run; compile on first hit.
         if self._compiled is None:
+            import regex   # not on a commit hook's path unless a rule wakes
+
             flags = regex.DOTALL if self.multiline else 0
             self._compiled = regex.compile(self.regex.encode("utf-8"), flags)
         return self._compiled
@@ -132,6 +126,8 @@ def parse_rules(items: Any, path: Path, text: str, credentials: dict[str, Any] |
 
 
 def _check_item(item: dict[str, Any], where: str) -> None:
+    import regex
+
     from scanner.engine.credfiles import PARSERS
     from scanner.engine.validators import VALIDATORS
 
@@ -224,13 +220,9 @@ def _check_prefilter(pattern: object, where: str) -> None:
 
 
 def load_pack(path: Path) -> list[Rule]:
-    from scanner.config import read_toml_text
+    from scanner.config import read_toml
 
-    text = read_toml_text(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    text, data = read_toml(path)
     credentials = data.get("credentials", {})
     if not isinstance(credentials, dict) or not all(isinstance(v, dict) for v in credentials.values()):
         raise ConfigError(f"{path}: 'credentials' must be tables ([credentials.NAME])")
@@ -239,23 +231,43 @@ def load_pack(path: Path) -> list[Rule]:
 
 def load_builtin() -> list[Rule]:
     """The built-in packs, validated once and then served from the cache: validating means
-    compiling every regex, which costs more than a whole commit-hook run."""
+    compiling every regex, which costs more than a whole commit-hook run. The cache holds the
+    rules as marshalled tuples (reading them back is a few times faster than JSON and needs
+    neither a TOML parser nor the regex module), with a stamp that changes with any pack's
+    path, size or modification time, the version and the record's fields."""
     from scanner import __version__
-    from scanner.cache import cache_dir, write_atomic
+    from scanner.cache import cache_dir, read_sealed, write_sealed
 
     files = builtin_files()
-    stamp = repr([(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files] + [__version__])
-    cached = cache_dir() / f"rules-{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.json"
-    try:
-        return [Rule(**item) for item in json.loads(cached.read_bytes())]
-    except (OSError, ValueError, TypeError):
-        pass
-    rules: list[Rule] = []
+    stamp = repr([(str(p), st.st_mtime_ns, st.st_size) for p in files for st in (p.stat(),)]
+                 + [__version__, marshal.version, _FIELDS])
+    # The name only spreads stamps over files; the stamp inside the file is what is compared.
+    cached = cache_dir() / f"rules-{zlib.crc32(stamp.encode()):08x}.marshal"
+    rules = _from_cache(read_sealed(cached, 1), stamp)
+    if rules is not None:
+        return rules
+    rules = []
     for path in files:
         rules.extend(load_pack(path))
-    fields = [f.name for f in dataclasses.fields(Rule) if not f.name.startswith("_")]
-    write_atomic(cached, json.dumps([{k: getattr(r, k) for k in fields} for r in rules]).encode())
+    write_sealed(cached, marshal.dumps((stamp, [tuple(getattr(r, k) for k in _FIELDS) for r in rules])))
     return rules
+
+
+# A rule's record in the cache, in the order of Rule's fields (its private ones come last).
+_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if not f.name.startswith("_"))
+
+
+def _from_cache(parts: list[bytes] | None, stamp: str) -> list[Rule] | None:
+    """The rules of a sealed cache file's one part, or None when it is missing or of another stamp."""
+    if parts is None:
+        return None
+    try:
+        got, records = marshal.loads(parts[0])
+    except (ValueError, EOFError, TypeError):   # written by another Python's marshal
+        return None
+    if got != stamp:
+        return None
+    return [Rule(*record) for record in records]
 
 
 def check_unique(rules: list[Rule]) -> None:
@@ -266,9 +278,15 @@ def check_unique(rules: list[Rule]) -> None:
         seen[rule.id] = rule.source
 
 
+def rules_key(rules: list[Rule]) -> str:
+    """Everything about ``rules`` that what they match depends on, as text: the prefilter's
+    cache compares it whole, and ``rules_hash`` digests it."""
+    return "".join(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags), r.prefilter,
+                         tuple(r.paths), r.parser, tuple(r.fields), tuple(r.in_files))) for r in rules)
+
+
 def rules_hash(rules: list[Rule]) -> str:
-    h = hashlib.sha256()
-    for r in rules:
-        h.update(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags),
-                       r.prefilter, tuple(r.paths), r.parser, tuple(r.fields), tuple(r.in_files))).encode())
-    return h.hexdigest()[:32]
+    """A short digest of ``rules_key``, for state files and settings digests."""
+    import hashlib   # not on a commit hook's path
+
+    return hashlib.sha256(rules_key(rules).encode()).hexdigest()[:32]

@@ -14,14 +14,21 @@ if TYPE_CHECKING:
     from scanner.engine.core import Engine
 
 
-def scan(repo: Path, engine: Engine, cfg: Config) -> Report:
+def work_tree(repo: Path) -> git.WorkTree:
+    """The repository whose index is scanned; a UsageError when there is none."""
     try:
-        bare = git.is_bare(repo)
+        tree = git.work_tree(repo)
     except git.GitError:
         raise UsageError(f"{repo}: not a git repository") from None
-    if bare:
+    if tree.bare:
         raise UsageError(f"{repo}: a bare repository has no index to scan (use 'leakwarden history')")
-    base = git.resolve("HEAD", repo) or git.empty_tree(repo)
+    return tree
+
+
+def scan(repo: Path, engine: Engine, cfg: Config, tree: git.WorkTree | None = None) -> Report:
+    """``tree``: ``work_tree(repo)``, when the caller has it already."""
+    tree = tree or work_tree(repo)
+    base = tree.head or git.empty_tree(repo)
     items, skipped = targets([git.staged_changes(base, repo)])
     report = Report(tool_command="staged", skipped=skipped)
     with git.ObjectReader(repo) as reader:

@@ -1,0 +1,78 @@
+"""The on-disk cache (validated rule packs, prefilter databases): a damaged, stale or foreign
+cache file is rebuilt, never used, and a cache that cannot be written only costs time."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import make_token
+
+from scanner.cache import read_sealed, write_sealed
+
+
+def _rule_ids(cli, target, cache, *extra: str) -> list[str]:
+    proc = cli("scan", "--format", "json", *extra, str(target), env={"LEAKWARDEN_CACHE": str(cache)})
+    assert proc.returncode in (0, 1), proc.stderr
+    return [f["rule_id"] for f in json.loads(proc.stdout)["findings"]]
+
+
+def test_sealed_parts_round_trip_and_any_damage_reads_as_missing(tmp_path):
+    path = tmp_path / "c"
+    write_sealed(path, b"first", b"", b"x" * 1000)
+    assert read_sealed(path, 3) == [b"first", b"", b"x" * 1000]
+    whole = path.read_bytes()
+    damaged = {
+        "truncated": whole[:-1],
+        "a byte more": whole + b"\0",
+        "a flipped bit": whole[:20] + bytes([whole[20] ^ 4]) + whole[21:],
+        # A length field that claims an exabyte: refused from the file's size, never allocated.
+        "a huge length": whole[:4] + (1 << 60).to_bytes(8, "big") + whole[12:],
+        "empty": b"",
+    }
+    for what, blob in damaged.items():
+        path.write_bytes(blob)
+        assert read_sealed(path, 3) is None, what
+    path.write_bytes(whole)
+    assert read_sealed(path, 2) is None   # another layout (fewer parts than written)
+    assert read_sealed(tmp_path / "missing", 1) is None
+    assert read_sealed(tmp_path, 1) is None   # a directory
+
+
+def test_a_rules_cache_edited_in_place_is_rebuilt_not_used(cli, tmp_path):
+    """A change inside the cached rules that keeps the file parseable (here: the GitHub token
+    rule's prefix in its regex) would silently change the rule set if the file were trusted."""
+    cache = tmp_path / "cache"
+    target = tmp_path / "a.txt"
+    target.write_text(f"t = {make_token()}\n")
+    assert _rule_ids(cli, target, cache) == ["github-pat-classic"]
+    [rules_file] = cache.glob("rules-*")
+    blob = rules_file.read_bytes()
+    assert blob.count(b"ghp_") >= 1
+    rules_file.write_bytes(blob.replace(b"ghp_", b"ghq_"))
+    assert _rule_ids(cli, target, cache) == ["github-pat-classic"]
+    assert b"ghq_" not in rules_file.read_bytes()   # rebuilt
+
+
+def test_a_prefilter_database_built_for_other_rules_is_not_used(cli, tmp_path):
+    """Cache files are named by a short checksum of what they were built for; two rule sets
+    with the same name must still each get their own database (simulated by copying one over
+    the other)."""
+    cache = tmp_path / "cache"
+    target = tmp_path / "a.txt"
+    target.write_text(f"t = {make_token()}\n")
+    assert _rule_ids(cli, target, cache) == ["github-pat-classic"]
+    [builtin_db] = cache.glob("prefilter-*")
+    config = tmp_path / "lw.toml"
+    config.write_text('disable_rules = ["github-pat-classic"]\n')
+    assert _rule_ids(cli, target, cache, "--config", str(config)) == []
+    [other_db] = [p for p in cache.glob("prefilter-*") if p != builtin_db]
+    shutil.copyfile(other_db, builtin_db)
+    assert _rule_ids(cli, target, cache) == ["github-pat-classic"]
+
+
+def test_an_unwritable_cache_only_costs_time(cli, tmp_path):
+    (tmp_path / "file").write_text("not a folder\n")
+    target = tmp_path / "a.txt"
+    target.write_text(f"t = {make_token()}\n")
+    for _ in range(2):
+        assert _rule_ids(cli, target, tmp_path / "file" / "cache") == ["github-pat-classic"]
