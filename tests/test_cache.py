@@ -3,11 +3,13 @@ cache file is rebuilt, never used, and a cache that cannot be written only costs
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 
 from conftest import make_token
 
 from scanner.cache import read_sealed, write_sealed
+from scanner.rules.model import load_builtin
 
 
 def _rule_ids(cli, target, cache, *extra: str) -> list[str]:
@@ -36,6 +38,18 @@ def test_sealed_parts_round_trip_and_any_damage_reads_as_missing(tmp_path):
     assert read_sealed(path, 2) is None   # another layout (fewer parts than written)
     assert read_sealed(tmp_path / "missing", 1) is None
     assert read_sealed(tmp_path, 1) is None   # a directory
+
+
+def test_rules_read_from_the_cache_are_the_rules_of_the_packs(tmp_path, monkeypatch):
+    """Documentation fields come back decoded on first use, and survive pickling (how an
+    engine reaches worker processes started without fork)."""
+    monkeypatch.setenv("LEAKWARDEN_CACHE", str(tmp_path))
+    built = load_builtin()    # validated from the packs; the cache is written
+    assert len(list(tmp_path.glob("rules-*"))) == 1
+    cached = load_builtin()
+    assert [pickle.loads(pickle.dumps(r)) for r in cached[:3]] == built[:3]
+    assert cached == built    # every field, documentation included
+    assert [(r.name, r.examples) for r in cached] == [(r.name, r.examples) for r in built]
 
 
 def test_a_rules_cache_edited_in_place_is_rebuilt_not_used(cli, tmp_path):

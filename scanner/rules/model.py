@@ -6,7 +6,7 @@ import marshal
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import ConfigError
 
@@ -60,6 +60,17 @@ class Rule:
     source: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
     _in_files: Any = field(default=None, repr=False, compare=False)
+
+    if not TYPE_CHECKING:   # hidden from mypy, which keeps checking attribute names
+        def __getattr__(self, name: str) -> Any:
+            """A rule read from the cache carries its documentation (``_DOC_FIELDS``) as one
+            marshalled blob, decoded on first use: a commit hook never reads it, and decoding
+            every rule's examples was most of the cost of reading the cache."""
+            docs = self.__dict__.pop("_docs", None)
+            if docs is None:
+                raise AttributeError(f"'Rule' object has no attribute {name!r}")
+            self.__dict__.update(zip(_DOC_FIELDS, marshal.loads(docs), strict=True))
+            return getattr(self, name)
 
     @property
     def by_path(self) -> bool:
@@ -240,7 +251,7 @@ def load_builtin() -> list[Rule]:
 
     files = builtin_files()
     stamp = repr([(str(p), st.st_mtime_ns, st.st_size) for p in files for st in (p.stat(),)]
-                 + [__version__, marshal.version, _FIELDS])
+                 + [__version__, marshal.version, _CORE_FIELDS, _DOC_FIELDS])
     # The name only spreads stamps over files; the stamp inside the file is what is compared.
     cached = cache_dir() / f"rules-{zlib.crc32(stamp.encode()):08x}.marshal"
     rules = _from_cache(read_sealed(cached, 1), stamp)
@@ -249,25 +260,34 @@ def load_builtin() -> list[Rule]:
     rules = []
     for path in files:
         rules.extend(load_pack(path))
-    write_sealed(cached, marshal.dumps((stamp, [tuple(getattr(r, k) for k in _FIELDS) for r in rules])))
+    records = [(tuple(getattr(r, k) for k in _CORE_FIELDS), marshal.dumps(tuple(getattr(r, k) for k in _DOC_FIELDS)))
+               for r in rules]
+    write_sealed(cached, marshal.dumps((stamp, records)))
     return rules
 
 
-# A rule's record in the cache, in the order of Rule's fields (its private ones come last).
-_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if not f.name.startswith("_"))
+# A rule's record in the cache: the fields the engine reads, then the documentation (what
+# `rules list/show/check`, docs/rules.md and remediation plans read) as one blob.
+_DOC_FIELDS = ("name", "description", "examples", "negative_examples", "credential", "aliases")
+_CORE_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if not f.name.startswith("_") and f.name not in _DOC_FIELDS)
 
 
 def _from_cache(parts: list[bytes] | None, stamp: str) -> list[Rule] | None:
     """The rules of a sealed cache file's one part, or None when it is missing or of another stamp."""
     if parts is None:
         return None
+    rules = []
     try:
         got, records = marshal.loads(parts[0])
-    except (ValueError, EOFError, TypeError):   # written by another Python's marshal
+        if got != stamp:
+            return None
+        for core, docs in records:
+            rule = Rule.__new__(Rule)   # every field is in the record: __init__ would only fill in defaults
+            rule.__dict__.update(zip(_CORE_FIELDS, core, strict=True), _docs=docs, _compiled=None, _in_files=None)
+            rules.append(rule)
+    except (ValueError, EOFError, TypeError):   # written by another Python's marshal, or not records
         return None
-    if got != stamp:
-        return None
-    return [Rule(*record) for record in records]
+    return rules
 
 
 def check_unique(rules: list[Rule]) -> None:
