@@ -20,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
     from scanner.commands._hooks import finish, setup
     from scanner.sources import staged
 
-    cfg, engine, policy = setup(args)
     repo = Path(args.repo)
-    tree = staged.work_tree(repo)
-    return finish(args, cfg, policy, staged.scan(repo, engine, cfg, tree), what="commit", top=tree.top)
+    index = staged.Index(repo)   # first: git reads the index while the engine loads
+    cfg, engine, policy = setup(args)
+    tree, _ = index.result()
+    return finish(args, cfg, policy, staged.scan(repo, engine, cfg, index), what="commit", top=tree.top)
