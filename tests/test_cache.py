@@ -3,10 +3,13 @@ cache file is rebuilt, never used, and a cache that cannot be written only costs
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
+import subprocess
+import sys
 
-from conftest import make_token
+from conftest import ROOT, make_token
 
 from scanner.cache import read_sealed, write_sealed
 from scanner.rules.model import load_builtin
@@ -90,3 +93,28 @@ def test_an_unwritable_cache_only_costs_time(cli, tmp_path):
     target.write_text(f"t = {make_token()}\n")
     for _ in range(2):
         assert _rule_ids(cli, target, tmp_path / "file" / "cache") == ["github-pat-classic"]
+
+
+def test_a_pack_edited_with_its_size_and_time_kept_is_read_again(tmp_path):
+    """A reproducible build (or a careful edit) can change a pack and keep its size and time:
+    the cache goes by the packs' content too."""
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT / "scanner", copy / "scanner", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "patterns", copy / "patterns")
+    env = {**os.environ, "PYTHONPATH": str(copy), "LEAKWARDEN_CACHE": str(tmp_path / "cache")}
+
+    def name() -> bytes:
+        out = subprocess.run([sys.executable, "-m", "scanner", "rules", "show", "github-pat-classic"], cwd=tmp_path,
+                             env=env, capture_output=True, check=True, stdin=subprocess.DEVNULL).stdout
+        return next(line for line in out.splitlines() if line.startswith(b"name"))
+
+    assert name().endswith(b"GitHub personal access token (classic)")
+    pack = copy / "patterns" / "github.toml"
+    st = pack.stat()
+    text = pack.read_bytes()
+    edited = text.replace(b'name = "GitHub personal access token (classic)"', b'name = "GitHub personal access token [classic]"')
+    assert edited != text and len(edited) == len(text)
+    pack.write_bytes(edited)
+    os.utime(pack, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert pack.stat().st_mtime_ns == st.st_mtime_ns and pack.stat().st_size == st.st_size
+    assert name().endswith(b"GitHub personal access token [classic]")

@@ -245,12 +245,13 @@ def load_builtin() -> list[Rule]:
     compiling every regex, which costs more than a whole commit-hook run. The cache holds the
     rules as marshalled tuples (reading them back is a few times faster than JSON and needs
     neither a TOML parser nor the regex module), with a stamp that changes with any pack's
-    path, size or modification time, the version and the record's fields."""
+    path, size, modification time or content (a CRC-32 of its bytes: a reproducible build
+    keeps sizes and times), the version and the record's fields."""
     from scanner import __version__
     from scanner.cache import cache_dir, read_sealed, write_sealed
 
     files = builtin_files()
-    stamp = repr([(str(p), st.st_mtime_ns, st.st_size) for p in files for st in (p.stat(),)]
+    stamp = repr([(str(p), st.st_mtime_ns, st.st_size, zlib.crc32(p.read_bytes())) for p in files for st in (p.stat(),)]
                  + [__version__, marshal.version, _CORE_FIELDS, _DOC_FIELDS])
     # The name only spreads stamps over files; the stamp inside the file is what is compared.
     cached = cache_dir() / f"rules-{zlib.crc32(stamp.encode()):08x}.marshal"
