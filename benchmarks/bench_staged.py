@@ -4,13 +4,18 @@ The repository is a checkout of git/git when the benchmark has it (``corpus.real
 the synthetic history's checkout. Beside the git floor, the floor of any Python hook that
 loads hyperscan: an interpreter that imports hyperscan and exits. The hook is reported as a
 ratio to that floor, by wall time and by CPU time (CPU moves less when other work shares
-the machine)."""
+the machine).
+
+``LEAKWARDEN_BENCH_COMPARE=/path/to/another/checkout`` adds that checkout's ``staged`` to the
+same interleaved rounds (a before/after in one run; compile its bytecode first, with
+``python -m compileall -q CHECKOUT/scanner``, since it is run without writing any)."""
 from __future__ import annotations
 
+import os
 import subprocess
 
 from benchmarks import corpus
-from benchmarks._util import PY, SAFE_PATH, Result, command_available, leakwarden_cmd, median, run
+from benchmarks._util import PY, SAFE_PATH, Result, bench_env, command_available, leakwarden_cmd, median, run
 
 TARGET_MS = 70.0
 
@@ -35,6 +40,7 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
         res.add("staged", "leakwarden staged", None, "",
                 note="skipped in --quick: history repository not built yet (run the full suite once)")
         return res
+    compare = os.environ.get("LEAKWARDEN_BENCH_COMPARE", "")
     real = corpus.real_repo(log) if not quick or corpus.real_repo_cached() else None
     repo, info = real if real is not None else corpus.history_repo(log)
     where = "git/git" if real is not None else "the synthetic history"
@@ -50,10 +56,13 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
         # Interleaved, after one warm-up each: load on the machine weighs on all three alike.
         cmds = {"floor": ["git", "diff", "--cached", "-U0"], "python": [PY, *SAFE_PATH, "-c", "import hyperscan"],
                 "staged": leakwarden_cmd("staged")}
+        envs = {"compare": bench_env(PYTHONPATH=compare, PYTHONDONTWRITEBYTECODE="1")} if compare else {}
+        if compare:
+            cmds["compare"] = leakwarden_cmd("staged")
         got: dict[str, list] = {k: [] for k in cmds}
         for i in range(n + 1):
             for key, cmd in cmds.items():
-                t = run(cmd, cwd=work)
+                t = run(cmd, cwd=work, env=envs.get(key))
                 if i:
                     got[key].append(t)
         floor, python, timings = got["floor"], got["python"], got["staged"]
@@ -77,4 +86,10 @@ def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
                  f"{info['commits']} commits of history; {name}")
     res.add("staged", "leakwarden staged / Python floor", ms / py_ms, "x",
             note=f"wall; by CPU time {cpu_ms / py_cpu_ms:.2f}x")
+    if compare:
+        other = got["compare"]
+        other_ms, other_cpu = median(t.wall for t in other) * 1000, median(t.cpu for t in other) * 1000
+        res.add("staged", f"the same, checkout {compare}", other_ms, "ms",
+                note=f"{other_ms / py_ms:.2f}x the Python floor (by CPU {other_cpu / py_cpu_ms:.2f}x); CPU {other_cpu:.0f} ms"
+                     + ("" if all(t.rc == 0 for t in other) else f"; exit {other[-1].rc}"))
     return res
