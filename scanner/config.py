@@ -30,6 +30,8 @@ MAX_ARCHIVE_RATIO = 100_000.0
 
 @dataclass
 class Config:
+    """The settings of a run: the configuration file's keys, with their defaults."""
+
     path: Path | None = None
     min_confidence: str = "medium"
     fail_on: str | None = None          # confidence that fails a run; default: min_confidence

@@ -36,6 +36,8 @@ def redact(secret: str, public_prefix: str = "") -> str:
 
 @dataclass
 class Finding:
+    """One secret at one place: what found it, how sure, where, and the secret (in memory only)."""
+
     rule_id: str
     type: str
     confidence: str          # high | medium | low

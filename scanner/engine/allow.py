@@ -10,6 +10,8 @@ ALLOW_TIMEOUT = 0.1   # seconds per search: an allow regex only ever looks at on
 
 @dataclass
 class AllowPolicy:
+    """What the configuration allows: regexes on a secret or its line, and fingerprints."""
+
     regexes: list[str] = field(default_factory=list)       # matched against the secret and its line
     fingerprints: dict[str, str] = field(default_factory=dict)  # fingerprint -> reason
     _compiled: list = field(default_factory=list, repr=False)

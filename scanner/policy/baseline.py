@@ -35,6 +35,8 @@ def parse_status(text: str) -> str:
 
 @dataclass
 class Baseline:
+    """A baseline file's entries, by fingerprint."""
+
     path: Path
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)   # fingerprint -> entry
 

@@ -8,6 +8,8 @@ from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER, Finding
 
 @dataclass(frozen=True)
 class FailPolicy:
+    """Which findings fail a run: at or above this confidence and this severity."""
+
     confidence: str = "medium"
     severity: str = "low"
 

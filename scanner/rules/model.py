@@ -27,6 +27,8 @@ PAIR_KEYS = ("name", "rule", "regex", "line", "lines")
 
 @dataclass
 class Rule:
+    """One rule of a pack: a content rule (regex and keywords) or a file rule (paths and parser)."""
+
     id: str
     name: str
     type: str
