@@ -204,6 +204,8 @@ def _check_item(item: dict[str, Any], where: str) -> None:
 def _check_pair(pair: object, where: str) -> None:
     """``pair = { name = ..., rule = ID }`` or ``{ name = ..., regex = '...(?P<id>...)...' }``, with
     optional ``line`` (a regex the secret's own line must match) and ``lines`` (how near, 1-20)."""
+    import regex
+
     shape = (f"{where}: key 'pair' must be a table with 'name' and one of 'rule' (a rule id) or 'regex' "
              f"(with a group (?P<id>...)); optional 'line' (a regex) and 'lines' (1-20)")
     if not isinstance(pair, dict) or any(k not in PAIR_KEYS for k in pair) or not isinstance(pair.get("name"), str) \
