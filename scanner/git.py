@@ -634,9 +634,14 @@ class LogStream:
         with open(self.out.name, "rb") as reader:
             while True:
                 block = reader.read(1 << 20)
-                if not block and self.proc.poll() is None:
-                    time.sleep(0.002)   # git is still writing
-                    continue
+                if not block:
+                    if self.proc.poll() is None:
+                        time.sleep(0.002)   # git is still writing
+                        continue
+                    # git exited after the read above came back empty: what it wrote in between
+                    # is in the file now, and dropping it would lose the walk's last commits
+                    # (their blobs never placed, so their findings silently gone).
+                    block = reader.read(1 << 20)
                 data = carry + block
                 cut = data.rfind(b"\x01") if block else len(data)   # the last commit may be cut short
                 if cut <= 0:

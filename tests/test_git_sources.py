@@ -203,3 +203,37 @@ def test_a_commit_dated_beyond_any_calendar_is_still_scanned(repo: Path) -> None
     code, doc = history_json(repo)
     assert code == 1, doc
     assert [f["rule_id"] for f in doc["findings"]] == ["github-pat-classic"]
+
+
+def test_a_walk_that_ends_between_a_read_and_the_exit_check_loses_no_commit(repo: Path, tmp_path: Path) -> None:
+    """The reader of ``git log``'s growing file once took "read came back empty, then git had
+    exited" for the end, while git had written its last commits in between: under load,
+    history then silently lost their files and every secret in them. Here git waits for its
+    list of commits on a pipe that is only fed, and closed, when the reader asks whether git
+    has exited: all of git's output lands after the reader's empty read."""
+    import os
+
+    from scanner import git as gitmod
+
+    for i in range(3):
+        commit_file(repo, f"f{i}.txt", f"line {i}\n", f"c{i}")
+    ids = git(repo, "rev-list", "HEAD").stdout
+    r, w = os.pipe()
+    with open(tmp_path / "log", "wb") as out, open(tmp_path / "log.err", "wb") as err, \
+            os.fdopen(r, "rb") as commits:
+        stream = gitmod.LogStream([], out, err, repo, commits=commits)
+        real_poll = stream.proc.poll
+
+        fed = []
+
+        def poll_after_git_is_done() -> int | None:
+            if not fed:
+                os.write(w, ids)
+                os.close(w)
+                fed.append(True)
+            stream.proc.wait()
+            return real_poll()
+
+        stream.proc.poll = poll_after_git_is_done  # type: ignore[method-assign]
+        found = [c.oid for c in stream.commits()]
+    assert len(found) == len(ids.split()) == 3, found
