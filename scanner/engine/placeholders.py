@@ -45,6 +45,7 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _LEET = str.maketrans("0@4$5371!", "oaassetii")
 _SEPARATORS = re.compile(r"[_.:-]+")
+_LEADING = string.punctuation + " \u00a0\u2019"
 _PART = re.compile(r"^[A-Za-z]+[0-9]{0,4}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba", "0123456789", "9876543210", "qwertyuiop", "asdfghjkl")
@@ -81,9 +82,10 @@ def looks_like_identifier(value: str) -> bool:
     """Names made of words (``tokenStartLine``, ``ABPersonViewController``, ``bearer_token_v2``),
     as opposed to random letters, in which one-letter "words" keep turning up inside camel case.
     A one-letter part between separators is a word of its own (``a-git-token``, ``i-am-the-worst``);
-    parts may end in a version (``google_oauth2_credentials``, ``xs:unsignedByte``), and a leading
-    dot makes a relative module path (``.get_credential_globals``)."""
-    value = value.lstrip(".")
+    parts may end in a version (``google_oauth2_credentials``, ``xs:unsignedByte``). A leading
+    dot makes a relative module path (``.get_credential_globals``), other leading punctuation
+    a word of a vocabulary or a message (``-American``, ``(arguments``, ``/Desktop``)."""
+    value = value.lstrip(_LEADING)
     if _DOTTED.match(value):
         return True
     if _LETTERS.match(value):
@@ -130,8 +132,11 @@ def is_keyboard_mash(value: str) -> bool:
 
 
 def is_prose_text(value: str) -> bool:
-    """Mostly non-ASCII: words of a human language (a translated message), not a generated secret."""
-    return not value.isascii() and len(value.encode("ascii", "ignore")) < 0.75 * len(value)
+    """Mostly non-ASCII, or a word with accented letters (``-Zélande``, ``veröffentlichung``): a
+    human language (a translated message, a vocabulary), not a generated secret."""
+    if value.isascii():
+        return False
+    return value.lstrip(_LEADING).isalpha() or len(value.encode("ascii", "ignore")) < 0.75 * len(value)
 
 
 def _decoded_text(value: str) -> str | None:
@@ -139,7 +144,7 @@ def _decoded_text(value: str) -> str | None:
     if len(value) < 8 or len(value) % 4 or not _BASE64.match(value):
         return None
     try:
-        text = base64.b64decode(value, validate=True).decode("ascii")
+        text = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return None
     return text if text.isprintable() else None
@@ -190,7 +195,7 @@ def generic_placeholder(value: str, line: str = "", *, decode: bool = True) -> b
 # Names that hold something about a secret rather than the secret: pagination and request
 # tokens (``NextToken``, ``ClientRequestToken``, ``CopyProductToken``), metadata (``PasswordLastUsed``,
 # ``token_type``, ``SESSION_TOKEN_PREFIX``), CloudFormation type names (``AWS::IAM::AccessKey``),
-# text processing (``hf_tokenizer_name``, ``tokenize.options``).
+# text processing (``hf_tokenizer_name``, ``tokenize.options``, a vocabulary's ``token_bytes``).
 _NAME_BEFORE = re.compile(
     r"(?:next|page|change|request|output|input|continuation|idempotency|sync|cancel|csrf|xsrf|resume|"
     r"pagination|start|end|last|first|cursor|reset|forgot|confirm|new|old|current|verify|verification|"
@@ -205,7 +210,7 @@ _NAME_AFTER = re.compile(
     r"hash|digest|salt|rounds|algorithm|format|mode|manager|provider|store|backend|source|helper|class|"
     r"kind|ref|env|var|param|arn|version|age|strength|visible|input|error|message|msg|status|location|"
     r"request|response|limit|timeout|lifetime|duration|rotat|storage|getter|setter|factory|builder|"
-    r"service|util|handler|loader|reader|writer|cache|data|prefix|suffix|iz|is(?:e|ing|ation))")
+    r"service|util|handler|loader|reader|writer|cache|data|prefix|suffix|bytes|iz|is(?:e|ing|ation))")
 # A name with a file's extension is a file name in a list (``semanticTokens.js``), not a variable.
 _FILE_NAME = re.compile(r"\.(?:m?js|cjs|jsx|ts|tsx|py|pyi|json|ya?ml|toml|rb|go|java|kt|cs|php|html?|css|md|rst|txt|"
                         r"xml|map|sh|c|h|cc|cpp|hpp|rs|swift)$")
