@@ -24,6 +24,11 @@ _CODE_EXT = {"py", "pyw", "js", "mjs", "cjs", "jsx", "ts", "tsx", "go", "java", 
 _CONFIG_EXT = {"yml", "yaml", "json", "jsonc", "json5", "toml", "ini", "cfg", "conf", "config", "cnf",
                "properties", "xml", "plist", "tfvars", "tf", "hcl", "env", "settings", "props"}
 _DOC_EXT = {"md", "markdown", "rst", "txt", "adoc", "asciidoc", "org", "tex", "html", "htm"}
+# Prose formats: a keyword-anchored value in them is nearly always an example of a request or a
+# response (awscli's examples, a tutorial's config). Plain text is not among them: notes.txt and
+# passwords.txt are where real credentials get written down.
+_PROSE_EXT = {"md", "markdown", "rst", "adoc", "asciidoc", "org", "tex"}
+_PROSE_NAMES = {"METADATA", "PKG-INFO"}
 
 # (test on the '/'-separated path, CI name, where its secrets go)
 _CI = (
@@ -73,6 +78,13 @@ def _split(path: str) -> tuple[str, str, str]:
     name = norm.rpartition("/")[2]
     ext = name.rpartition(".")[2].lower() if "." in name.lstrip(".") else ""
     return norm, name, ext
+
+
+def is_prose(path: str) -> bool:
+    """Whether the file is documentation source (Markdown, reStructuredText, AsciiDoc, ...), or a
+    Python package's README as its metadata carries it (``METADATA``, ``PKG-INFO``)."""
+    _, name, ext = _split(path)
+    return ext in _PROSE_EXT or name in _PROSE_NAMES
 
 
 def ci_system(path: str) -> str | None:

@@ -266,7 +266,8 @@ class Engine:
     def _judge(self, cand: Candidate, data: bytes, index: LineIndex, path: str,
                judged: _Judging) -> Finding | None:
         from scanner.engine import context
-        from scanner.engine.placeholders import generic_placeholder, not_a_secret_name, structural_placeholder
+        from scanner.engine.placeholders import (echoes_name, generic_placeholder, not_a_secret_name,
+                                                 structural_placeholder)
         from scanner.engine.validators import KEEP_AS_LOW, VALIDATORS
 
         rule = cand.rule
@@ -277,7 +278,8 @@ class Engine:
         generic = "generic" in rule.tags
         if structural_placeholder(secret) or (generic and generic_placeholder(secret)):
             return None
-        if cand.name and not_a_secret_name(cand.name.decode("utf-8", "replace")):
+        name = cand.name.decode("utf-8", "replace")
+        if name and (not_a_secret_name(name) or echoes_name(name, secret)):
             return None
         if rule.entropy is not None and not rule.multiline and shannon(secret) < rule.entropy:
             return None
@@ -292,6 +294,8 @@ class Engine:
                 return None
         elif rule.entropy is not None:
             reason = f"pattern match, entropy {shannon(secret):.1f}"
+        if generic and context.is_prose(path):
+            confidence, reason = "low", reason + ", in documentation (most likely an example)"
         if CONFIDENCE_ORDER[confidence] < self.min_rank:
             return None
         line_no, col = index.position(cand.start)

@@ -7,8 +7,12 @@ whole budget of a commit hook.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import operator
 import re
 import string
+from urllib.parse import unquote
 
 _SEQUENCES = (
     string.ascii_uppercase + string.ascii_uppercase,
@@ -30,7 +34,7 @@ _ENV_REF = re.compile(
 _WORDS = re.compile(
     r"(?:x{4,}|\*{3,}|\.{3}|\u2026|example|sample|placeholder|changeme|change[_-]?me|your[_-]|my[_-]?(?:secret|token|key|pass)|"
     r"dummy|fake|redacted|replace[_-]?me|insert[_-]?|todo|fixme|^test$|^none$|^null$|^true$|^false$|"
-    r"pass(?:word|wd)|secret|token|api[_-]?key|^pass$|^pwd$|^secret$|^token$|^user(?:name)?$|^admin$|^root$|lorem|ipsum|\bfoo\b|\bbar\b|notreal|not[_-]a[_-]real|0{8,}|1234567)",
+    r"pass(?:word|wd)|secret|token|api[_-]?key|credential|^pass$|^pwd$|^secret$|^token$|^user(?:name)?$|^admin$|^root$|lorem|ipsum|\bfoo\b|\bbar\b|notreal|not[_-]a[_-]real|0{8,}|1234567)",
     re.IGNORECASE,
 )
 # Names, paths and URLs are what keyword-anchored values most often turn out to be.
@@ -38,9 +42,22 @@ _WORDS = re.compile(
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]+)+$")
 _LETTERS = re.compile(r"^_*[A-Za-z][A-Za-z_.-]*[0-9]{0,4}$")
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_LEET = str.maketrans("0@4$5371!", "oaassetii")
+_SEPARATORS = re.compile(r"[_.:-]+")
+_LEADING = string.punctuation + " \u00a0\u2019"
+_PART = re.compile(r"^[A-Za-z]+[0-9]{0,4}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba", "0123456789", "9876543210", "qwertyuiop", "asdfghjkl")
-_PATHLIKE = re.compile(r"^(?:arn:[a-z-]+:\S*|[a-z][a-z0-9+.-]*://\S+|(?:/|\./|~/)(?:[a-z0-9_.-]+/)*[a-z0-9_.-]+|[A-Za-z]:\\.*)$")
+# ... and URNs, and relative paths of at least three lower-case parts (``contrib/credential/osxkeychain``):
+# random base64 has slashes too, but never only lower-case letters between them. An e-mail
+# address is a login or, for anonymous FTP, the conventional non-secret password.
+_PATHLIKE = re.compile(r"^(?:arn:[a-z-]+:\S*|urn:[A-Za-z0-9-]+:\S+|[a-z][a-z0-9+.-]*://\S+|(?:/|\./|~/)(?:[a-z0-9_.-]+/)*[a-z0-9_.-]+|"
+                       r"(?:[a-z0-9_.-]+/){2,}[a-z0-9_.-]+|[A-Za-z]:\\.*)$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_HOME_ROW = b"asdfghjkl"
+_NOT_DIGIT = bytes(c for c in range(256) if not 48 <= c <= 57)
+_NOT_LOWER = bytes(c for c in range(256) if not 97 <= c <= 122)
 _INDIRECT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(?:\(.*\)|\[.*\])$")
 
 
@@ -63,12 +80,22 @@ def is_repeated(value: str) -> bool:
 
 def looks_like_identifier(value: str) -> bool:
     """Names made of words (``tokenStartLine``, ``ABPersonViewController``, ``bearer_token_v2``),
-    as opposed to random letters, in which one-letter "words" keep turning up."""
+    as opposed to random letters, in which one-letter "words" keep turning up inside camel case.
+    A one-letter part between separators is a word of its own (``a-git-token``, ``i-am-the-worst``);
+    parts may end in a version (``google_oauth2_credentials``, ``xs:unsignedByte``). A leading
+    dot makes a relative module path (``.get_credential_globals``), other leading punctuation
+    a word of a vocabulary or a message (``-American``, ``(arguments``, ``/Desktop``)."""
+    value = value.lstrip(_LEADING)
     if _DOTTED.match(value):
         return True
-    if not _LETTERS.match(value):
-        return False
-    return all(len(w) >= 2 for w in _WORD.findall(value.rstrip("0123456789")))
+    if _LETTERS.match(value):
+        parts = _SEPARATORS.split(value.rstrip("0123456789"))
+    else:
+        parts = _SEPARATORS.split(value)
+        if len(parts) < 2 or not all(_PART.match(p) for p in parts):
+            return False
+        parts = [p.rstrip("0123456789") for p in parts]
+    return all(len(w) >= 2 for part in parts if len(part) > 1 for w in _WORD.findall(part))
 
 
 def structural_placeholder(value: str) -> bool:
@@ -80,8 +107,60 @@ def structural_placeholder(value: str) -> bool:
     return bool(re.search(r"x{6,}|X{6,}|\*{3,}|\.{3}|\u2026|0{10,}|(?:abcdef|123456){2}", body))
 
 
-def generic_placeholder(value: str, line: str = "") -> bool:
-    """Stricter checks for keyword-anchored rules, where the value has no format of its own."""
+def is_ordered(value: str) -> bool:
+    """Made-up values that count up through their digits and letters (``abcd1234efgh5678``,
+    ``a123b45c6d78e9f0...``): in a random value about one neighbour in ten is the next
+    character, in these three in four or more are, once digits and letters are read apart."""
+    if len(value) < 12:
+        return False
+    lowered = value.lower().encode("ascii", "ignore")
+    pairs = steps = 0
+    for seq in (lowered.translate(None, _NOT_DIGIT), lowered.translate(None, _NOT_LOWER)):
+        if len(seq) > 1:
+            pairs += len(seq) - 1
+            steps += sum(map((1).__eq__, map(operator.sub, seq[1:], seq[:-1])))
+    return pairs >= 10 and steps >= 0.75 * pairs
+
+
+def is_keyboard_mash(value: str) -> bool:
+    """Values typed by running fingers over the home row (``sdf0o9823sjdfsdf``, ``lsdajfh923874``):
+    random letters fall on it about one time in three (hex is left alone: half its letters are there)."""
+    letters = value.lower().encode("ascii", "ignore").translate(None, _NOT_LOWER)
+    if len(letters) < 7 or not letters.translate(None, b"abcdef"):
+        return False
+    return len(letters) - len(letters.translate(None, _HOME_ROW)) >= 0.85 * len(letters)
+
+
+def is_prose_text(value: str) -> bool:
+    """Mostly non-ASCII, or a word with accented letters (``-Zélande``, ``veröffentlichung``): a
+    human language (a translated message, a vocabulary), not a generated secret."""
+    if value.isascii():
+        return False
+    return value.lstrip(_LEADING).isalpha() or len(value.encode("ascii", "ignore")) < 0.75 * len(value)
+
+
+def _decoded_text(value: str) -> str | None:
+    """The printable text a base64 value encodes (``YS1naXQtdG9rZW4=``), or ``None``."""
+    if len(value) < 8 or len(value) % 4 or not _BASE64.match(value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return text if text.isprintable() else None
+
+
+def _unleet(value: str) -> str:
+    """``P@ssw0rd`` as ``Password``: the words of ``_WORDS`` spelled with digits and symbols.
+    Only where a symbol stands for a letter: read as letters, the digits of hex would spell words."""
+    if "%" in value:
+        value = unquote(value)
+    return value.translate(_LEET) if any(c in value for c in "@$!") else value
+
+
+def generic_placeholder(value: str, line: str = "", *, decode: bool = True) -> bool:
+    """Stricter checks for keyword-anchored rules, where the value has no format of its own.
+    A value that is base64 of a placeholder (``user:secret-passwd``) is one too."""
     stripped = value.strip("\"'` ")
     if structural_placeholder(stripped):
         return True
@@ -89,11 +168,12 @@ def generic_placeholder(value: str, line: str = "") -> bool:
         return True
     if _EMBEDDED_TEMPLATE.search(stripped):
         return True
-    if _WORDS.search(stripped):
+    if _WORDS.search(stripped) or _WORDS.search(_unleet(stripped)):
         return True
     if _INDIRECT.match(stripped) and not stripped.isalnum():
         return True
-    if looks_like_identifier(stripped) or _PATHLIKE.match(stripped) or _UUID.match(stripped):
+    if looks_like_identifier(stripped) or _PATHLIKE.match(stripped) or _UUID.match(stripped) \
+            or _EMAIL.match(stripped):
         return True
     lowered = stripped.lower()
     if any(run[i:i + 6] in lowered for run in _RUNS for i in range(len(run) - 5)):
@@ -102,17 +182,25 @@ def generic_placeholder(value: str, line: str = "") -> bool:
         return True
     if not any(c.isalnum() for c in stripped):
         return True
+    # Rarer shapes last: the checks above settle most candidates in real code.
+    if is_ordered(stripped) or is_keyboard_mash(stripped) or is_prose_text(stripped):
+        return True
+    if decode:
+        text = _decoded_text(stripped)
+        if text is not None and generic_placeholder(text.rpartition(":")[2], decode=False):
+            return True
     return False
 
 
 # Names that hold something about a secret rather than the secret: pagination and request
-# tokens (``NextToken``, ``ClientRequestToken``), metadata (``PasswordLastUsed``,
-# ``token_type``), CloudFormation type names (``AWS::IAM::AccessKey``).
+# tokens (``NextToken``, ``ClientRequestToken``, ``CopyProductToken``), metadata (``PasswordLastUsed``,
+# ``token_type``, ``SESSION_TOKEN_PREFIX``), CloudFormation type names (``AWS::IAM::AccessKey``),
+# text processing (``hf_tokenizer_name``, ``tokenize.options``, a vocabulary's ``token_bytes``).
 _NAME_BEFORE = re.compile(
     r"(?:next|page|change|request|output|input|continuation|idempotency|sync|cancel|csrf|xsrf|resume|"
     r"pagination|start|end|last|first|cursor|reset|forgot|confirm|new|old|current|verify|verification|"
     r"client[_.-]?(?=token)|import|export|update|upload|download|lock|lease|share|invite|invitation|registration|"
-    r"activation|unsubscribe|tracking|notification|callback|continue|marker|hash|hashed|::)"
+    r"activation|unsubscribe|tracking|notification|callback|continue|marker|hash|hashed|copy|::)"
     r"[a-z0-9_.:-]{0,20}(?:password|passwd|passphrase|secret|token|api[_.-]?key|apikey|access[_.-]?key|"
     r"auth[_.-]?key|credential)")
 _NAME_AFTER = re.compile(
@@ -122,9 +210,22 @@ _NAME_AFTER = re.compile(
     r"hash|digest|salt|rounds|algorithm|format|mode|manager|provider|store|backend|source|helper|class|"
     r"kind|ref|env|var|param|arn|version|age|strength|visible|input|error|message|msg|status|location|"
     r"request|response|limit|timeout|lifetime|duration|rotat|storage|getter|setter|factory|builder|"
-    r"service|util|handler|loader|reader|writer|cache|data)")
+    r"service|util|handler|loader|reader|writer|cache|data|prefix|suffix|bytes|iz|is(?:e|ing|ation))")
+# A name with a file's extension is a file name in a list (``semanticTokens.js``), not a variable.
+_FILE_NAME = re.compile(r"\.(?:m?js|cjs|jsx|ts|tsx|py|pyi|json|ya?ml|toml|rb|go|java|kt|cs|php|html?|css|md|rst|txt|"
+                        r"xml|map|sh|c|h|cc|cpp|hpp|rs|swift)$")
 
 
 def not_a_secret_name(name: str) -> bool:
+    """Whether ``name`` holds something about a secret: a ``tokenizer`` is not a token either."""
     lowered = name.lower()
-    return bool(_NAME_BEFORE.search(lowered) or _NAME_AFTER.search(lowered))
+    return bool(_NAME_BEFORE.search(lowered) or _NAME_AFTER.search(lowered) or _FILE_NAME.search(lowered))
+
+
+def echoes_name(name: str, value: str) -> bool:
+    """``credentials._private_key_pem = private_key_pem``: a value that repeats (part of) its
+    own name is a variable passed along, not a literal."""
+    def squash(text: str) -> str:
+        return "".join(c for c in text.lower() if c.isalnum())
+    bare = squash(value)
+    return len(bare) >= 6 and bare in squash(name)
