@@ -2,6 +2,7 @@
 ``leakwarden install --server``, pushed to with real ``git push`` over the local transport."""
 from __future__ import annotations
 
+import re
 import zlib
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def test_clean_push_is_accepted(server: Path, client: Path) -> None:
     res = push(client, "origin", "HEAD:main")
     assert res.returncode == 0, res.out
     assert server_ref(server) == head
-    assert "leakwarden" not in res.out   # quiet when there is nothing to say
+    # Every run ends by saying what it scanned (issue 12), a clean push too: one line.
+    assert re.search(r"leakwarden: 2 objects scanned, 0\.0 MB in \d+ ms", res.out), res.out
+    assert res.out.count("leakwarden") == 1, res.out
     assert audit(server) == []
 
 
@@ -508,3 +511,4 @@ def test_submodules_and_lfs_pointers_are_reported_not_scanned(server: Path, clie
     assert res.returncode == 0, res.out
     assert "vendor/lib: submodule (gitlink), not scanned" in res.out, res.out
     assert "big.bin: Git LFS pointer, content not fetched" in res.out
+

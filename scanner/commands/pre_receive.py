@@ -149,13 +149,16 @@ def _run(args: argparse.Namespace, state: _State) -> int:
         raise _config_error(exc) from exc
     except Exception as exc:  # noqa: BLE001 - corrupt or missing objects, git failing: the policy decides
         return _unfinished(push, "error", f"the push could not be scanned: {exc}", result, cfg, bypass_reason)
+    # Every push hears what was scanned, a clean one too; verbose adds the breakdown.
+    ms = (time.monotonic() - started) * 1000
+    n = result.stats
     if verbose:
-        ms = (time.monotonic() - started) * 1000
         quarantine = "yes" if os.environ.get("GIT_QUARANTINE_PATH") else "no"
-        n = result.stats
         say(f"leakwarden: {n['objects']} objects scanned ({n['commits']} commits, {n['blobs']} blobs, "
             f"{n['tags']} tags) for {len(updates)} refs in {ms:.0f} ms, {n['bytes'] / 1e6:.1f} MB; quarantine: {quarantine}"
             + (f"; via: {push.via}" if push.via else ""))
+    else:
+        say(f"leakwarden: {n['objects']} objects scanned, {n['bytes'] / 1e6:.1f} MB in {ms:.0f} ms")
     for what, why in result.skipped:   # never silent: the pusher sees what was not scanned
         say(f"leakwarden: skipped {what}: {why}")
     if result.partial:   # an archive's limits, a file's time budget: fail closed like an error
