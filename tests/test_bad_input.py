@@ -74,6 +74,21 @@ def test_huge_file_streamed_across_chunks(cli, tmp_path):
     assert lines == [n // 2 + 1, n + 2]
 
 
+@pytest.mark.parametrize("source", ["scan", "staged"])
+def test_column_right_past_a_chunk_cut_in_files_and_blobs(cli, repo, source):
+    """A line longer than a chunk: a file on disk and a staged blob go through the one chunked
+    scan, which counts columns from the real start of the line, not from the chunk's."""
+    from conftest import git
+    from scanner.sources.files import STREAM_CHUNK
+    tok = make_token()
+    lead = STREAM_CHUNK + 1000
+    (repo / "long.txt").write_bytes(b"x" * lead + b" " + tok.encode() + b"\n")
+    git(repo, "add", "long.txt")
+    doc = _json(cli(*(["scan", "--format", "json", "long.txt"] if source == "scan" else
+                      ["staged", "--format", "json"]), cwd=repo))
+    assert [(f["path"], f["line"], f["column"]) for f in doc["findings"]] == [("long.txt", 1, lead + 2)]
+
+
 def test_file_over_limit_skipped_with_warning(cli, tmp_path):
     path = tmp_path / "big.txt"
     path.write_bytes(b"a" * 5000 + make_token().encode())

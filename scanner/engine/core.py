@@ -113,10 +113,12 @@ class Engine:
             return ScanResult(findings=found, skipped="" if found else "binary")
         return self._scan_text(prepared.data, path, first_line=first_line, by_path=by_path, deadline=deadline)
 
-    def scan_chunks(self, chunks: Iterable[tuple[bytes, int, int]], path: str) -> ScanResult:
-        """A file too large to hold at once, as overlapping line-aligned chunks of
-        (bytes, offset, first line): one budget for the whole file, each finding once, and
-        columns counted from the real start of a line that began in an earlier chunk."""
+    def scan_chunks(self, chunks: Iterable[tuple[bytes, int, int]], path: str, *,
+                    by_path: bool = True) -> ScanResult:
+        """A file or blob too large to hold at once, as overlapping line-aligned chunks of
+        (bytes, offset, first line; ``sources.files.stream_chunks``): one budget for the whole
+        file, each finding once, and columns counted from the real start of a line that began
+        in an earlier chunk. ``by_path`` as for ``scan``."""
         deadline = self.deadline()
         seen: set[tuple[str, int, int]] = set()
         out = ScanResult()
@@ -128,7 +130,8 @@ class Engine:
             if offset == 0 and is_binary(chunk) and not self.scan_binary:
                 return ScanResult(skipped="binary")
             col = _column_at(prev, prev_offset, prev_col, offset)
-            part = self._scan_text(chunk, path, first_line=first_line, first_column=col, deadline=deadline)
+            part = self._scan_text(chunk, path, first_line=first_line, first_column=col, by_path=by_path,
+                                   deadline=deadline)
             prev, prev_offset, prev_col = chunk, offset, col
             for f in part.findings:
                 key = (f.rule_id, f.line, f.column)

@@ -7,14 +7,10 @@ import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from scanner import git
 from scanner.report import Skip
-
-if TYPE_CHECKING:
-    from scanner.engine.core import Engine
-    from scanner.finding import Finding
 
 
 class Readable(Protocol):
@@ -162,30 +158,9 @@ def _unlisted(exc: OSError, root_s: str, base: str) -> Item:
     return Item(base if rel == "." else _under(base, rel), error=f"cannot list directory: {exc.strerror}")
 
 
-def scan_stream(engine: Engine, fh: Readable, path: str) -> tuple[list[Finding], str]:
-    """(findings, why skipped) for content too large to hold whole: scanned chunk by chunk, a
-    finding in the overlap of two chunks reported once."""
-    from scanner.engine import archives
-    from scanner.engine.text import is_binary
-
-    seen: set[tuple[str, int, int]] = set()
-    out = []
-    chunks = stream_chunks(fh)
-    for chunk, offset, first_line in chunks:
-        if offset == 0 and engine.archives is not None and archives.detect(chunk, path):
-            inside = archives.scan_chunked(engine, chunk, chunks, path)
-            return inside.findings, inside.skipped
-        if offset == 0 and is_binary(chunk) and not engine.scan_binary:
-            return [], "binary"
-        for f in engine.scan_text(chunk, path, first_line=first_line):
-            key = (f.rule_id, f.line, f.column)
-            if key not in seen:
-                seen.add(key)
-                out.append(f)
-    return out, ""
-
-
 def stream_chunks(fh: Readable) -> Iterator[tuple[bytes, int, int]]:
+    """Content too large to hold whole (a file, a blob from git's pipe) as overlapping chunks
+    of (bytes, offset, first line) that start at a line boundary, for ``Engine.scan_chunks``."""
     offset, line, carry = 0, 1, b""
     while True:
         block = fh.read(STREAM_CHUNK)

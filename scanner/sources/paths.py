@@ -58,9 +58,9 @@ def _scan_item(engine: Engine, item: files.Item) -> tuple[files.Item, list[Findi
         return _bare(item), [], item.skipped, 0
     if item.stream is not None:
         with open(item.stream, "rb") as fh:
-            findings, why = files.scan_stream(engine, fh, item.path)
+            result = engine.scan_chunks(files.stream_chunks(fh), item.path)
             size = fh.tell()
-        return _bare(item), findings, why, size
+        return _bare(item), result.findings, result.skipped, size
     data = item.data or b""
     result = engine.scan(data, item.path)
     return _bare(item), result.findings, result.skipped, len(data)
