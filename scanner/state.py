@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.engine.core import Engine
     from scanner.finding import Finding
-    from scanner.sources.history import HistoryResult, Progress
+    from scanner.report import Report
+    from scanner.sources.history import Progress
 
 VERSION = 1
 _PLACE_KEYS = ("commit", "path", "line", "blob", "author", "date")
@@ -53,7 +54,7 @@ def digest(engine: "Engine", cfg: "Config") -> str:
 
     decisive = [__version__, rules_hash(engine.rules), cfg.min_confidence, sorted(cfg.exclude_paths),
                 sorted(cfg.disable_rules), sorted(cfg.allow_regexes), sorted(cfg.allowlist), cfg.max_file_size,
-                cfg.scan_binary, repr(cfg.archive_limits())]
+                cfg.max_file_size_set, cfg.scan_binary, repr(cfg.archive_limits())]
     return hashlib.sha256(json.dumps(decisive).encode()).hexdigest()[:32]
 
 
@@ -90,7 +91,7 @@ def save(path: Path, state: State) -> None:
 
 @dataclass
 class Outcome:
-    result: "HistoryResult"
+    report: "Report"                     # the history audit's, its findings old and new
     status: dict[str, str]               # fingerprint -> "new" | "known"
     gone: list[dict[str, Any]]           # findings of the state with no reachable place left
     note: str                            # what kind of run this was, for the user
@@ -100,6 +101,7 @@ def audit(repo: Path, engine: "Engine", cfg: "Config", revs: list[str], state_pa
           progress: bool = False, jobs: int | None = None) -> Outcome:
     """A history audit that reads and writes the state in ``state_path``."""
     from scanner import git
+    from scanner.report import Report
     from scanner.sources import history
 
     current = digest(engine, cfg)
@@ -126,12 +128,12 @@ def audit(repo: Path, engine: "Engine", cfg: "Config", revs: list[str], state_pa
         save(state_path, partial)
 
     if old is not None and set(tips) <= set(base_tips):
-        result = history.HistoryResult(stats={"objects": 0, "bytes": 0})   # every tip was audited already
+        report = Report(tool_command="history", stats={"objects": 0, "bytes": 0})   # every tip was audited already
     else:
-        result = history.audit(repo, engine, walk, progress, excludes=cfg.exclude_paths, max_size=cfg.max_file_size,
-                               jobs=jobs if jobs is not None else (1 if base_tips else None), resume=resume,
-                               checkpoint=checkpoint)
-    return _combine(repo, engine, result, old, tips, current, revs, state_path, note, history.COMMIT_MESSAGE)
+        report = history.scan(repo, engine, cfg, walk, progress=progress,
+                              jobs=jobs if jobs is not None else (1 if base_tips else None), resume=resume,
+                              checkpoint=checkpoint)
+    return _combine(repo, engine, report, old, tips, current, revs, state_path, note, history.COMMIT_MESSAGE)
 
 
 def _resumable(old: State, current: str, tips: list[str], state_path: Path) -> "Progress | None":
@@ -144,14 +146,14 @@ def _resumable(old: State, current: str, tips: list[str], state_path: Path) -> "
     return Progress(int(p.get("done", 0)), str(p.get("last", "")), set(p.get("found", [])))
 
 
-def _combine(repo: Path, engine: "Engine", result: "HistoryResult", old: State | None, tips: list[str],
+def _combine(repo: Path, engine: "Engine", report: "Report", old: State | None, tips: list[str],
              current: str, revs: list[str], state_path: Path, note: str, message_label: str) -> Outcome:
     """This run's findings, marked new or known; the state's other findings kept while a place
     is still reachable, gone otherwise; and the new state written."""
     from scanner import git
 
     known = {f["fingerprint"]: f for f in old.findings} if old is not None else {}
-    status = {f.fingerprint: ("known" if f.fingerprint in known else "new") for f in result.findings}
+    status = {f.fingerprint: ("known" if f.fingerprint in known else "new") for f in report.findings}
     # Which of the state's places are still reachable: all of them, unless a ref was deleted
     # or force-pushed; a tag message's place is its tag object, reachable while a ref names it.
     commits = [p["commit"] for f in known.values() for p in f["places"] if not _is_tag(p)]
@@ -166,7 +168,7 @@ def _combine(repo: Path, engine: "Engine", result: "HistoryResult", old: State |
     for fp, entry in known.items():
         places = still(entry)
         if fp in status:
-            _add_places(next(f for f in result.findings if f.fingerprint == fp), places)
+            _add_places(next(f for f in report.findings if f.fingerprint == fp), places)
         elif places:
             left.append((entry, places))
         else:
@@ -176,11 +178,11 @@ def _combine(repo: Path, engine: "Engine", result: "HistoryResult", old: State |
             gone.append(entry)
             continue
         status[finding.fingerprint] = "known"
-        result.findings.append(finding)
-    result.findings.sort(key=lambda f: (f.path, f.line))
-    result.stats["findings"] = len(result.findings)
-    save(state_path, State(current, revs, tips, [_entry(f) for f in result.findings]))
-    return Outcome(result, status, gone, note)
+        report.findings.append(finding)
+    report.findings.sort(key=lambda f: (f.path, f.line))
+    report.stats["findings"] = len(report.findings)
+    save(state_path, State(current, revs, tips, [_entry(f) for f in report.findings]))
+    return Outcome(report, status, gone, note)
 
 
 def _is_tag(place: dict[str, Any]) -> bool:

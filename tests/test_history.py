@@ -351,6 +351,20 @@ def test_blob_over_max_file_size_is_skipped_and_said(repo: Path, jobs: str) -> N
         (f"big.txt ({blob[:12]})", f"larger than max_file_size ({len(content)} bytes)")}
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_blob_over_its_time_budget_is_reported_as_not_fully_scanned(repo: Path, jobs: str) -> None:
+    """History's workers go through the one blob step: the engine's note on a blob it could not
+    finish is a skip, where the walk meets the blob, as it is for a commit."""
+    from conftest import commit_file
+    (repo / ".leakwarden.toml").write_text("file_time_budget = 0.000001\n")
+    tip = commit_file(repo, "f.txt", 'password = "hunter2hunter2"\n' * 2000, "slow")
+    blob = git(repo, "rev-parse", f"{tip}:f.txt").stdout.decode().strip()
+    proc, doc = run_history(repo, "-j", jobs)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert any(s["path"] == f"f.txt ({blob[:12]})" and "time budget" in s["reason"] for s in doc["skipped"]), \
+        doc["skipped"]
+
+
 def test_a_limited_walk_does_not_scan_an_annotated_tag_as_a_blob(repo: Path) -> None:
     """``--all ^X`` hands rev-list the tag objects as tips: they are tag messages, not files."""
     tok = make_token()

@@ -109,7 +109,7 @@ def test_interrupted_audit_resumes_where_it_stopped(repo: Path, tmp_path: Path, 
         text = f"line {i}\n" + (f"t = '{tokens[i % 3]}'\n" if i in (10, 120, 190) else "")
         commit_file(repo, f"f{i}.txt", text)
     engine, cfg = build_engine(Config()), Config()
-    whole = state_mod.audit(repo, engine, cfg, ["--all"], tmp_path / "whole.json", jobs=1).result
+    whole = state_mod.audit(repo, engine, cfg, ["--all"], tmp_path / "whole.json", jobs=1).report
 
     monkeypatch.setattr(history, "CHECKPOINT_SECONDS", 0.0)
     monkeypatch.setattr(history, "FIRST_CHUNK", 16)
@@ -131,7 +131,7 @@ def test_interrupted_audit_resumes_where_it_stopped(repo: Path, tmp_path: Path, 
     assert partial["done"] >= 64 and len(partial["last"]) == 40
     assert not any(t in path.read_text() for t in tokens)
     monkeypatch.setattr(state_mod, "save", real_save)
-    resumed = state_mod.audit(repo, engine, cfg, ["--all"], path, jobs=1).result
+    resumed = state_mod.audit(repo, engine, cfg, ["--all"], path, jobs=1).report
     assert resumed.stats["objects"] <= whole.stats["objects"] - 64
     assert sorted((f.fingerprint, f.commit, f.path) for f in resumed.findings) == \
         sorted((f.fingerprint, f.commit, f.path) for f in whole.findings)
@@ -144,3 +144,15 @@ def test_unreadable_state_is_a_usage_error(repo: Path, tmp_path: Path) -> None:
     bad.write_text("{not json")
     proc = leakwarden("history", "--state", str(bad), cwd=repo)
     assert proc.returncode == 2 and b"not a leakwarden state file" in proc.stderr
+
+
+def test_a_blob_past_the_default_max_file_size_is_streamed_not_skipped(repo: Path, tmp_path: Path) -> None:
+    """``--state`` runs the same audit as ``history``: max_file_size is opt-in, and a larger
+    blob is read from git in chunks and scanned (padding a file is no way past an audit)."""
+    from scanner.config import DEFAULT_MAX_FILE_SIZE
+
+    tok = make_token()
+    filler = b"nothing to see in this line\n"
+    commit_file(repo, "big.log", filler * (DEFAULT_MAX_FILE_SIZE // len(filler) + 1000) + f"t={tok}\n".encode())
+    rc, doc, _ = audit(repo, tmp_path / "s.json")
+    assert rc == 1 and [f["path"] for f in doc["findings"]] == ["big.log"] and doc["skipped"] == []

@@ -317,11 +317,11 @@ def test_what_a_worker_returns_is_redacted_unless_show_secrets(org, cluster):
     _, client = cluster
     engine = build_engine(Config())
     repo = str(org["large"])
-    part = client.submit(tasks.scan_part, engine, repo, ["--all"], [], 1 << 20, False, pure=False).result()
+    part = client.submit(tasks.scan_part, engine, repo, ["--all"], Config(), False, pure=False).result()
     assert part.findings
     assert_hidden(pickle.dumps(part), *ALL_SECRETS)
     fingerprints = {f.fingerprint for f in part.findings}
-    whole = client.submit(tasks.scan_part, engine, repo, ["--all"], [], 1 << 20, True, pure=False).result()
+    whole = client.submit(tasks.scan_part, engine, repo, ["--all"], Config(), True, pure=False).result()
     assert {f.fingerprint for f in whole.findings} == fingerprints
     assert TOKENS[7] in {f.secret for f in whole.findings}   # the check above can see a secret
 
@@ -338,9 +338,9 @@ def test_commit_ranges_merge_into_the_unsplit_result(org):
     assert len(parts) >= 4
     counts = [int(git(repo, "rev-list", "--count", *p).stdout) for p in parts]
     assert all(counts) and sum(counts) == int(git(repo, "rev-list", "--count", "--all").stdout)
-    scanned = [tasks.scan_part(engine, str(repo), p, [], 1 << 20, False) for p in parts]
+    scanned = [tasks.scan_part(engine, str(repo), p, Config(), False) for p in parts]
     findings, skipped, _ = merge.parts(scanned)
-    whole = tasks.scan_part(engine, str(repo), ["--all"], [], 1 << 20, False)
+    whole = tasks.scan_part(engine, str(repo), ["--all"], Config(), False)
     assert len({f.commit for f in findings}) > 2   # introduced in several ranges
     assert [f.as_dict() for f in findings] == [f.as_dict() for f in whole.findings]
     assert skipped == whole.skipped

@@ -72,24 +72,20 @@ def run(args: argparse.Namespace) -> int:
 
 def _incremental(repo: Path, engine, cfg, revs: list[str], path: Path, progress: bool, jobs: int | None):
     """``--state``: each finding marked new or known; findings gone since the last audit said."""
-    from scanner import state
+    from scanner import git, state
     from scanner.engine.text import printable
-
-    from scanner.report import Report
-
-    from scanner import git
     from scanner.errors import UsageError
 
     try:
         outcome = state.audit(repo, engine, cfg, revs, path, progress=progress, jobs=jobs)
     except git.GitError as exc:
         raise UsageError(str(exc)) from None
-    result = outcome.result
-    for f in result.findings:
+    report = outcome.report
+    for f in report.findings:
         f.details = {**f.details, "history": outcome.status.get(f.fingerprint, "new")}
-    counts = {kind: sum(1 for f in result.findings if outcome.status.get(f.fingerprint) == kind)
+    counts = {kind: sum(1 for f in report.findings if outcome.status.get(f.fingerprint) == kind)
               for kind in ("new", "known")}
-    result.stats.update(counts, gone=len(outcome.gone))
+    report.stats.update(counts, gone=len(outcome.gone))
     sys.stderr.write(f"leakwarden: {outcome.note}; {counts['new']} new, {counts['known']} known, "
                      f"{len(outcome.gone)} gone\n")
     for entry in outcome.gone:
@@ -97,4 +93,4 @@ def _incremental(repo: Path, engine, cfg, revs: list[str], path: Path, progress:
         sys.stderr.write(f"leakwarden: gone (no longer reachable from any ref): {entry['rule_id']} at "
                          f"{printable(str(place.get('path', '?')))}, introduced in "
                          f"{str(place.get('commit', ''))[:12]}\n")
-    return Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)
+    return report

@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args, Path.cwd())
     engine = build_engine(cfg)
     settings = client.Settings(cache=(args.cache or cache_dir() / "org").absolute(), digest=_digest(engine, cfg),
-                               split_commits=args.split_commits, excludes=list(cfg.exclude_paths),
-                               max_size=cfg.max_file_size, show_secrets=args.show_secrets)
+                               split_commits=args.split_commits, config=cfg,
+                               show_secrets=args.show_secrets)
     with client.connect(args.scheduler, args.workers) as dask:
         outcome = client.audit(dask, specs, engine, settings, args.progress or sys.stderr.isatty())
     report = Report(findings=outcome.findings, tool_command="org-audit", skipped=outcome.skipped,
@@ -91,6 +91,6 @@ def _digest(engine, cfg) -> str:
     from scanner.rules.model import rules_hash
 
     settings = (__version__, rules_hash(engine.rules), cfg.min_confidence, sorted(cfg.exclude_paths),
-                cfg.max_file_size, sorted(cfg.allow_regexes), sorted(cfg.allowlist.items()), cfg.scan_binary,
-                cfg.archive_limits())
+                cfg.max_file_size, cfg.max_file_size_set, sorted(cfg.allow_regexes), sorted(cfg.allowlist.items()),
+                cfg.scan_binary, cfg.archive_limits())
     return hashlib.sha256(repr(settings).encode()).hexdigest()

@@ -17,6 +17,7 @@ from scanner.org import merge, results, tasks
 if TYPE_CHECKING:
     from distributed import Client
 
+    from scanner.config import Config
     from scanner.engine.core import Engine
     from scanner.finding import Finding
     from scanner.org.repos import RepoSpec
@@ -29,8 +30,7 @@ class Settings:
     cache: Path
     digest: str              # the rules and everything else that changes results, hashed
     split_commits: int
-    excludes: list[str]
-    max_size: int
+    config: Config           # exclude_paths and max_file_size, as history honours them
     show_secrets: bool = False
 
 
@@ -99,8 +99,8 @@ def audit(client: Client, specs: list[RepoSpec], engine: Engine, settings: Setti
                 parts[spec.location] = [None] * len(value.parts)
                 out.stats["parts"] += len(value.parts)
                 for number, rev_args in enumerate(value.parts):
-                    part = client.submit(tasks.scan_part, engine, value.git_dir, rev_args, settings.excludes,
-                                         settings.max_size, settings.show_secrets, pure=False)
+                    part = client.submit(tasks.scan_part, engine, value.git_dir, rev_args, settings.config,
+                                         settings.show_secrets, pure=False)
                     pending[part.key] = (spec, (number, value.key))
                     ready.add(part)
                 continue

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from scanner.org import repos, wire
 
 if TYPE_CHECKING:
+    from scanner.config import Config
     from scanner.engine.core import Engine
     from scanner.finding import Finding
 
@@ -49,19 +50,18 @@ def prepare(spec: repos.RepoSpec, cache: str, settings: str, split_commits: int,
     return Prepared(str(git_dir), key, repos.ranges(git_dir, split_commits))
 
 
-def scan_part(engine: Engine, git_dir: str, rev_args: list[str], excludes: list[str], max_size: int,
-              show_secrets: bool) -> Part:
+def scan_part(engine: Engine, git_dir: str, rev_args: list[str], cfg: Config, show_secrets: bool) -> Part:
     """One commit range through the history audit, in this worker process (no pool of its own:
     the cluster is the pool)."""
-    from scanner import git
-    from scanner.sources.history import audit
+    from scanner.errors import UsageError
+    from scanner.sources import history
 
     try:
-        result = audit(Path(git_dir), engine, rev_args, False, excludes=excludes, max_size=max_size, jobs=1)
-    except git.GitError as exc:
+        report = history.scan(Path(git_dir), engine, cfg, rev_args, jobs=1)
+    except UsageError as exc:   # what git said about this repository or range
         raise repos.RepoError(str(exc)) from None
-    return Part(wire.outgoing(result.findings, show_secrets), result.skipped, result.stats,
-                _times(Path(git_dir), result.findings))
+    return Part(wire.outgoing(report.findings, show_secrets), report.skipped, report.stats,
+                _times(Path(git_dir), report.findings))
 
 
 def _times(repo: Path, findings: list[Finding]) -> dict[str, int]:

@@ -10,7 +10,9 @@ from a base just read, where walk order had git rebuild delta chains again and a
 git/git, 19 s of cat-file CPU instead of 5.5 s). A blob's findings do not depend on its path,
 except for files known by name (.env, key stores) and each finding's advice, so workers only
 say which blobs hold something; those few, and every blob met under a credential file's name,
-are scanned again at their paths once the walk has placed them. Blobs the walk never meets
+are scanned again at their paths once the walk has placed them. Both passes go through the
+one blob step (``sources.blobs``): missing objects, ``max_file_size``, LFS pointers, large
+blobs streamed in chunks, as for a commit; the outcome is one ``Report``. Blobs the walk never meets
 (unreachable ones) count for nothing. One worker also takes the commit messages, streamed by a
 ``git log`` without diffs. When the arguments limit the walk (``--since``, ``A..B``), only the
 blobs that the selected commits hold are read: those it adds, and those an older commit added,
@@ -28,14 +30,18 @@ import tempfile
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
 from scanner import git
 from scanner.finding import Finding
-from scanner.sources.blobs import LFS_POINTER
+from scanner.report import COMMIT_MESSAGE, Report, Skip
+from scanner.sources.blobs import Blob, scan_blobs
 from scanner.sources.files import excluded
 
-from scanner.report import COMMIT_MESSAGE, Report, Skip  # noqa: E402 - the one label and result type
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.engine.core import Engine
+
 POOL_MIN_OBJECTS = 20_000   # below this a pool starts up slower than one process finishes
 FIRST_CHUNK, MAX_CHUNK = 64, 4096   # objects per task: small first, so that workers start at once
 CHECKPOINT_SECONDS = 5.0            # how often a resumable run says how far it got
@@ -46,13 +52,6 @@ _TIP_OPTIONS = ("--all", "--branches", "--tags", "--remotes")
 _TIP_PREFIXES = ("--branches=", "--tags=", "--remotes=", "--glob=")
 _SKIPPED_MODES = (b"000000", b"120000")   # deleted; a symlink (its content is a path, not a file's)
 _GITLINK = b"160000"
-
-
-@dataclass
-class HistoryResult:
-    findings: list[Finding] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    stats: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,23 +98,37 @@ _LIMIT_OPTIONS = ("--not", "--first-parent")
 _LIMIT_PREFIXES = ("--since=", "--until=", "--after=", "--before=", "--max-age=", "--min-age=", "--exclude=")
 
 
-def scan(repo: Path, engine, cfg, rev_args: list[str] | None = None, *, progress: bool = False,
-         jobs: int | None = None) -> Report:
-    """The one way into history, for ``history``, ``baseline --from-history``, ``remediate
-    --history``, ``verify`` and ``revoke``: every secret that ``rev_args`` (default ``--all``)
-    reaches, honouring ``exclude_paths`` and ``max_file_size``; works on bare repositories."""
+def scan(repo: Path, engine: Engine, cfg: Config, rev_args: list[str] | None = None, *, progress: bool = False,
+         jobs: int | None = None, resume: Progress | None = None,
+         checkpoint: Callable[[Progress], None] | None = None) -> Report:
+    """The one way into history, for ``history`` (``--state`` too), ``org-audit``, ``baseline
+    --from-history``, ``remediate --history``, ``verify`` and ``revoke``: every secret that
+    ``rev_args`` (default ``--all``) reaches, honouring ``exclude_paths`` and ``max_file_size``;
+    works on bare repositories. ``resume`` passes over what an interrupted run scanned;
+    ``checkpoint`` is told how far this one got every few seconds, and once more if it is
+    interrupted. ``jobs``: worker processes (default: one per core for a large repository)."""
+    from scanner.engine import pool
     from scanner.errors import UsageError
 
     try:
         git.git_dir(repo)
     except git.GitError:
         raise UsageError(f"{repo}: not a git repository") from None
+    walked = checked_rev_args(rev_args or [])
+    max_size = cfg.max_file_size if cfg.max_file_size_set else None
     try:
-        result = audit(repo, engine, checked_rev_args(rev_args or []), progress, excludes=cfg.exclude_paths,
-                       max_size=(cfg.max_file_size if cfg.max_file_size_set else None), jobs=jobs)
+        if jobs is None:
+            jobs = pool.workers() if git.count_objects(repo) >= POOL_MIN_OBJECTS else 1
+        with tempfile.TemporaryDirectory(prefix="leakwarden-history-") as tmp:
+            walk = _Walk(repo, walked, Path(tmp), streams=jobs)
+            try:
+                scanned = _scan(repo, engine, walk, max_size, progress, jobs, resume, checkpoint)
+                return _report(scanned, _judge_at_paths(repo, engine, walk, scanned, max_size), walk,
+                               cfg.exclude_paths)
+            finally:
+                walk.close()
     except git.GitError as exc:
         raise UsageError(str(exc)) from None
-    return Report(findings=result.findings, tool_command="history", skipped=result.skipped, stats=result.stats)
 
 
 def checked_rev_args(args: list[str]) -> list[str]:
@@ -132,31 +145,6 @@ def checked_rev_args(args: list[str]) -> list[str]:
     if not any(not a.startswith("-") or a in _TIP_OPTIONS or a.startswith(_TIP_PREFIXES) for a in args):
         return [*args, "--all"]
     return list(args)
-
-
-def scan_history(repo: Path, engine, rev_args: list[str] | None = None, progress: bool = False) -> list[Finding]:
-    """Every secret in the history that ``rev_args`` (default ``--all``) reaches."""
-    return audit(repo, engine, rev_args, progress).findings
-
-
-def audit(repo: Path, engine, rev_args: list[str] | None = None, progress: bool = False, *,
-          excludes: list[str] | None = None, max_size: int | None = None, jobs: int | None = None,
-          resume: Progress | None = None, checkpoint: Callable[[Progress], None] | None = None) -> HistoryResult:
-    """``resume`` skips what an interrupted run scanned; ``checkpoint`` is told how far this one
-    got every few seconds, and once more if it is interrupted."""
-    from scanner.engine import pool
-
-    rev_args = list(rev_args or ["--all"])
-    if jobs is None:
-        jobs = pool.workers() if git.count_objects(repo) >= POOL_MIN_OBJECTS else 1
-    with tempfile.TemporaryDirectory(prefix="leakwarden-history-") as tmp:
-        walk = _Walk(repo, rev_args, Path(tmp), streams=jobs)
-        try:
-            scanned = _scan(repo, engine, walk, max_size, progress, jobs, resume, checkpoint)
-            blob_hits = _judge_at_paths(repo, engine, walk, scanned, max_size)
-            return _report(scanned, blob_hits, walk, list(excludes or []))
-        finally:
-            walk.close()
 
 
 # -- the walk: what to scan, and where each blob occurs -------------------------------------------
@@ -373,7 +361,7 @@ class _Feed:
     skipped = 0   # blobs passed over because an interrupted run had scanned them
 
 
-def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool, jobs: int,
+def _scan(repo: Path, engine: Engine, walk: _Walk, max_size: int | None, progress: bool, jobs: int,
           resume: Progress | None = None, checkpoint: Callable[[Progress], None] | None = None) -> _Scanned:
     import time
 
@@ -408,8 +396,7 @@ def _scan(repo: Path, engine, walk: _Walk, max_size: int | None, progress: bool,
         if bar is not None:
             bar.total = bar.n   # the estimate also counted trees and objects no ref reaches
             bar.close()
-    out.skipped.extend((oid, "", "object missing from the repository (a partial clone?)")
-                       for oid in (*walk.first, *walk.outside) if oid not in feed.listed)
+    out.skipped.extend((oid, "", Skip.MISSING) for oid in (*walk.first, *walk.outside) if oid not in feed.listed)
     return out
 
 
@@ -443,7 +430,7 @@ class _Prefix:
 _readers: dict[str, git.ObjectReader] = {}   # in a worker process: its own cat-file per repository
 
 
-def _scan_in_worker(engine, task: tuple) -> _Scanned:
+def _scan_in_worker(engine: Engine, task: tuple) -> _Scanned:
     repo = task[1]
     if repo not in _readers:
         if not _readers:
@@ -461,7 +448,7 @@ def _close_readers() -> None:
     _readers.clear()
 
 
-def _run(engine, task: tuple, reader: git.ObjectReader) -> _Scanned:
+def _run(engine: Engine, task: tuple, reader: git.ObjectReader) -> _Scanned:
     if task[0] == "messages":
         return _scan_messages(engine, task[1], task[2])
     if task[0] == "tags":
@@ -471,7 +458,7 @@ def _run(engine, task: tuple, reader: git.ObjectReader) -> _Scanned:
     return out
 
 
-def _scan_messages(engine, repo: str, rev_args: list[str]) -> _Scanned:
+def _scan_messages(engine: Engine, repo: str, rev_args: list[str]) -> _Scanned:
     out = _Scanned()
     batch: list[git.CommitMessage] = []
 
@@ -493,62 +480,52 @@ def _scan_messages(engine, repo: str, rev_args: list[str]) -> _Scanned:
     return out
 
 
-def _scan_blobs(engine, oids: list[str], reader: git.ObjectReader, max_size: int | None) -> _Scanned:
-    """Which blobs hold a finding, whatever their path (see the module's docstring)."""
+def _scan_blobs(engine: Engine, oids: list[str], reader: git.ObjectReader, max_size: int | None) -> _Scanned:
+    """Which blobs hold a finding, whatever their path (see the module's docstring), through the
+    one blob step; each skip is reported where the walk meets the blob. Binary content is not
+    listed as a skip here, as it is for a commit: a history holds every image ever committed."""
     out = _Scanned(objects=len(oids))
-    for oid, got, size, data in reader.read(oids, max_size):
-        if got == "missing":
-            out.skipped.append((oid, "", "object missing from the repository (a partial clone?)"))
-            continue
-        if not isinstance(data, bytes):   # None: over max_size (nothing is streamed here)
-            out.skipped.append((oid, "", f"larger than max_file_size ({size} bytes)"))
-            continue
-        out.bytes += size
-        if data.startswith(LFS_POINTER):
-            out.skipped.append((oid, "", "Git LFS pointer, content not fetched"))
-            continue
-        result = engine.scan(data, "", by_path=False)
-        if result.findings:
-            out.found.add(oid)
-        if result.skipped and result.skipped != Skip.BINARY:   # an archive's limits, a time budget
-            out.skipped.append((oid, "", result.skipped))
+    for done in scan_blobs(engine, reader, [Blob(oid, "") for oid in oids], max_size):
+        out.bytes += done.size
+        if done.findings:
+            out.found.add(done.blob.oid)
+        if done.skipped and done.skipped != Skip.BINARY:   # an archive's limits, a time budget
+            out.skipped.append((done.blob.oid, "", done.skipped))
     return out
 
 
-def _scan_tags(engine, tags: list[tuple[str, str]], reader: git.ObjectReader, max_size: int | None) -> _Scanned:
+def _scan_tags(engine: Engine, tags: list[tuple[str, str]], reader: git.ObjectReader, max_size: int | None) -> _Scanned:
     out = _Scanned(objects=len(tags))
     for (oid, label), (_, got, size, data) in zip(tags, reader.read([t[0] for t in tags], max_size), strict=True):
         if got == "missing" or not isinstance(data, bytes):
-            out.skipped.append((oid, label, "object missing from the repository (a partial clone?)"
-                                if got == "missing" else f"larger than max_file_size ({size} bytes)"))
+            out.skipped.append((oid, label, Skip.MISSING if got == "missing" else Skip.too_large(size)))
             continue
         out.bytes += size
         out.messages.extend(_tag_message(engine, oid, data, label))
     return out
 
 
-def _judge_at_paths(repo: Path, engine, walk: _Walk, scanned: _Scanned,
-                    max_size: int | None) -> dict[str, list[Finding]]:
-    """The findings of each reachable blob that holds something, scanned at the path where the
-    walk met it first, and again under each credential file name it has (a .env is judged
-    as one even if its content was first met under another name)."""
-    todo = sorted(oid for oid in scanned.found | walk.named.keys() if walk.placed(oid))
+def _judge_at_paths(repo: Path, engine: Engine, walk: _Walk, scanned: _Scanned,
+                    max_size: int | None) -> tuple[dict[str, list[Finding]], list[tuple[str, str]]]:
+    """The findings of each reachable blob that holds something, scanned through the blob step
+    at the path where the walk met it first, and again under each credential file name it has
+    (a .env is judged as one even if its content was first met under another name); and the
+    blob step's word on each submodule the walk met (reported, never read)."""
+    blobs = [Blob("", git.decode_path(path), mode=git.GITLINK_MODE) for path in sorted(walk.gitlinks)]
+    for oid in sorted(oid for oid in scanned.found | walk.named.keys() if walk.placed(oid)):
+        first = walk.path(oid)
+        blobs.extend(Blob(oid, path) for path in [first, *(p for p in walk.named.get(oid, ()) if p != first)])
     hits: dict[str, list[Finding]] = {}
-    if not todo:
-        return hits
-    reader = git.ObjectReader(repo)
-    try:
-        for oid, got, _, data in reader.read(todo, max_size):
-            if got == "missing" or not isinstance(data, bytes) or data.startswith(LFS_POINTER):
-                continue   # reported as skipped by the scan
-            first = walk.path(oid)
-            for path in [first, *(p for p in walk.named.get(oid, ()) if p != first)]:
-                found = engine.scan(data, path).findings
-                if found:
-                    hits.setdefault(oid, []).extend(found)
-    finally:
-        reader.close()
-    return hits
+    skipped: list[tuple[str, str]] = []
+    if not blobs:
+        return hits, skipped
+    with git.ObjectReader(repo) as reader:
+        for done in scan_blobs(engine, reader, blobs, max_size):
+            if done.blob.mode == git.GITLINK_MODE:
+                skipped.append((done.blob.path, done.skipped))
+            elif done.findings:   # a blob's own skip was reported by the first pass
+                hits.setdefault(done.blob.oid, []).extend(done.findings)
+    return hits, skipped
 
 
 def _where(label: str, oid: str) -> str:
@@ -578,7 +555,7 @@ def _progress(repo: Path):
                 dynamic_ncols=width > 0, ncols=None if width > 0 else 80)
 
 
-def _tag_message(engine, oid: str, raw: bytes, label: str) -> list[_Hit]:
+def _tag_message(engine: Engine, oid: str, raw: bytes, label: str) -> list[_Hit]:
     message = git.parse_tag(oid, raw).message
     found = engine.scan(message, label, by_path=False).findings if message else []
     if not found:
@@ -594,18 +571,19 @@ def _tag_message(engine, oid: str, raw: bytes, label: str) -> list[_Hit]:
 
 # -- from scanned objects to findings --------------------------------------------------------------
 
-def _report(scanned: _Scanned, blob_hits: dict[str, list[Finding]], walk: _Walk, excludes: list[str]) -> HistoryResult:
+def _report(scanned: _Scanned, placed: tuple[dict[str, list[Finding]], list[tuple[str, str]]], walk: _Walk,
+            excludes: list[str]) -> Report:
+    blob_hits, gitlinks = placed
     hits = list(scanned.messages)
     hits.extend(_blob_occurrences(walk, blob_hits))
     hits = [h for h in hits if not excluded(h.where["path"], excludes)]
-    result = HistoryResult()
+    report = Report(tool_command="history", findings=_merge(hits))
     # A blob's skip counts where the walk meets it (an unreachable one is nobody's concern).
-    result.skipped = sorted({(_where(label or walk.path(oid), oid), why) for oid, label, why in scanned.skipped
+    report.skipped = sorted({(_where(label or walk.path(oid), oid), why) for oid, label, why in scanned.skipped
                              if label or walk.placed(oid)})
-    result.skipped.extend((git.decode_path(path), "submodule (gitlink), not scanned") for path in sorted(walk.gitlinks))
-    result.findings = _merge(hits)
-    result.stats = {"objects": scanned.objects, "bytes": scanned.bytes, "findings": len(result.findings)}
-    return result
+    report.skipped.extend(gitlinks)
+    report.stats = {"objects": scanned.objects, "bytes": scanned.bytes, "findings": len(report.findings)}
+    return report
 
 
 def _blob_occurrences(walk: _Walk, blob_hits: dict[str, list[Finding]]) -> list[_Hit]:
