@@ -60,6 +60,10 @@ def test_scan_html_and_escaping(tmp_path):
     page = out.stdout.decode()
     assert "&lt;b&gt;x.env" in page and "<b>x.env" not in page
     assert "No commit dates" in page
+    # Which rules judged it: the number in use, the same as `rules list` counts.
+    listed = leakwarden("rules", "list").stdout.decode().strip().splitlines()
+    shown = re.search(r'<dd id="rules">(\d+) ', page)
+    assert shown and abs(int(shown.group(1)) - len(listed)) <= 1, (shown, len(listed))
 
 
 def _browser():

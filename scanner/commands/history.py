@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                               args.jobs)
     else:
         report = history.scan(repo, engine, cfg, rev_args(args), progress=progress, jobs=args.jobs)
+    report.stats["rules"] = len(engine.rules)
     apply_baseline(args, cfg, report, repo.resolve())
     report.judge(fail_policy(cfg))
     emit(args, report)

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     with client.connect(args.scheduler, args.workers) as dask:
         outcome = client.audit(dask, specs, engine, settings, args.progress or sys.stderr.isatty())
     report = Report(findings=outcome.findings, tool_command="org-audit", skipped=outcome.skipped,
-                    errors=outcome.errors, stats=outcome.stats)
+                    errors=outcome.errors, stats={**outcome.stats, "rules": len(engine.rules)})
     apply_baseline(args, cfg, report)
     report.judge(fail_policy(cfg))
     s = outcome.stats

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         cfg.scan_binary = True
     engine = build_engine(cfg)
     report = paths.scan(engine, cfg, args.paths, use_gitignore=not args.no_ignore)
+    report.stats["rules"] = len(engine.rules)
     apply_baseline(args, cfg, report, Path(first).resolve() if Path(first).exists() else None)
     report.judge(fail_policy(cfg))
     emit(args, report)

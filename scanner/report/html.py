@@ -166,7 +166,8 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
     for f in findings:
         dirs.update({_directory(str(p.get("path", ""))) for p in _places(f)})
     stats = report.stats
-    scanned = ", ".join(f"{_e(k.replace('_', ' '))}: {_e(v)}" for k, v in stats.items()) or "nothing recorded"
+    scanned = ", ".join(f"{_e(k.replace('_', ' '))}: {_e(v)}" for k, v in stats.items()
+                        if k != "rules") or "nothing recorded"
     baseline = stats.get("baselined", 0)
     rules = sorted({f.rule_id for f in findings})
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -195,6 +196,8 @@ def render(report: Report, out: IO[str], show_secrets: bool, color: bool) -> Non
 <dt>By confidence</dt><dd>{', '.join(f'{c}: {by_conf.get(c, 0)}' for c in reversed(CONFIDENCE_ORDER))}</dd>
 <dt>Baseline</dt><dd>{f'{_e(baseline)} known secret(s) in the baseline: see "In the baseline"' if baseline
                       else 'no finding was in a baseline'}</dd>
+<dt>Rules in use</dt><dd id="rules">{_e(stats.get("rules", "not recorded"))} (leakwarden {_e(__version__)}'s
+ packs and the configuration's own rules, minus disabled ones; <code>leakwarden rules list</code> names them)</dd>
 <dt>Rules that matched</dt><dd>{', '.join(_e(r) for r in rules) or 'none'}</dd>
 </dl>{f'<ul class="notes">{notes}</ul>' if notes else ''}</section>
 <section id="charts"><h2>When the secrets were introduced</h2>
