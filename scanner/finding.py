@@ -1,7 +1,28 @@
-"""The one record every source produces and every consumer reads."""
+"""The one record every source produces and every consumer reads.
+
+A ``Finding`` is immutable (a frozen dataclass): its fingerprint is set once, when it is made,
+and nothing assigns to a finding afterwards. A layer with something to add makes a new finding
+with ``dataclasses.replace``, in the one place it does so; there are two kinds:
+
+* placing it: the blob step stamps commit and blob (``sources/blobs.py``; commit and tag
+  fields in ``sources/meta.py``, a baseline's commit in ``policy/baseline_import.py``), the
+  archive reader its ``container!member`` path (``engine/archives.py``), and history's
+  one-finding-per-secret puts it at its oldest place with every place listed
+  (``with_places``, in ``sources/history.py`` and ``state.py``; ``org/merge.py`` joins the
+  places of commit ranges and repositories);
+* annotating it: ``annotated`` adds to ``details`` (the credential file a token sits in, in
+  ``engine/credfiles``; ``verification`` in ``verify``; new/known ``history`` under
+  ``history --state``; the ``repositories`` of ``org-audit``).
+
+The engine judges all it can before making a finding (its place's ``context`` and the fix that
+fits it, the fingerprint of the bytes a credential file's finding covers), so the many it makes
+are each made once.
+
+The lists and the dict a finding holds are never changed in place either: they are replaced.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Fixed and public on purpose: fingerprints must be stable across runs, machines and
@@ -34,9 +55,10 @@ def redact(secret: str, public_prefix: str = "") -> str:
     return "*" * 8
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """One secret at one place: what found it, how sure, where, and the secret (in memory only)."""
+    """One secret at one place: what found it, how sure, where, and the secret (in memory only).
+    Never changed once made: see the module docstring for how later layers add to one."""
 
     rule_id: str
     type: str
@@ -47,6 +69,10 @@ class Finding:
     line: int                # 1-based, in the original text
     column: int              # 1-based, in characters of the original text
     secret: str = field(repr=False)
+    # Set once, at construction: of ``secret`` unless the maker names another basis (a
+    # credential file's finding is fingerprinted by the bytes it covers; a redacted finding
+    # keeps the real secret's).
+    fingerprint: str = ""
     reason: str = ""         # why we believe it, e.g. "checksum valid"
     fix: str = ""            # one-line fix for where it was found
     url: str = ""
@@ -63,7 +89,20 @@ class Finding:
     members: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.fingerprint = fingerprint(self.secret.encode("utf-8", "surrogateescape"))
+        if not self.fingerprint:
+            object.__setattr__(self, "fingerprint", fingerprint(self.secret.encode("utf-8", "surrogateescape")))
+
+    def annotated(self, **notes: Any) -> Finding:
+        """This finding with ``notes`` added to its ``details``: how a later layer says more
+        about a finding without changing it."""
+        return replace(self, details={**self.details, **notes})
+
+    def with_places(self, places: list[dict[str, Any]]) -> Finding:
+        """This finding where history puts it: at its oldest place, ``places[0]`` (commit, path,
+        line, blob), with every place in ``occurrences``."""
+        first = places[0]
+        return replace(self, path=first["path"], line=first["line"], commit=first["commit"],
+                       blob=first.get("blob", ""), occurrences=places)
 
     @property
     def redacted(self) -> str:

@@ -168,7 +168,8 @@ def _combine(repo: Path, engine: "Engine", report: "Report", old: State | None, 
     for fp, entry in known.items():
         places = still(entry)
         if fp in status:
-            _add_places(next(f for f in report.findings if f.fingerprint == fp), places)
+            i = next(i for i, f in enumerate(report.findings) if f.fingerprint == fp)
+            report.findings[i] = _add_places(report.findings[i], places)
         elif places:
             left.append((entry, places))
         else:
@@ -214,26 +215,17 @@ def _reread(repo: Path, engine: "Engine", entries: list[tuple[dict[str, Any], li
             else:
                 found = engine.scan(git.parse_tag(first["commit"], raw).message, first["path"], by_path=False).findings
             match = next((f for f in found if f.fingerprint == entry["fingerprint"]), None)
-            if match is not None:
-                match.path, match.line, match.commit = first["path"], first["line"], first["commit"]
-                match.blob = first.get("blob", "")
-                match.occurrences = [dict(p) for p in places]
-            out.append(match)
+            out.append(None if match is None else match.with_places([dict(p) for p in places]))
     finally:
         reader.close()
     return out
 
 
-def _add_places(finding: "Finding", places: list[dict[str, Any]]) -> None:
+def _add_places(finding: "Finding", places: list[dict[str, Any]]) -> "Finding":
     """A known secret met again: its earlier places still count, and the oldest speaks for it."""
     seen = {(o["commit"], o["path"], o["line"]) for o in finding.occurrences}
     earlier = [p for p in places if (p["commit"], p["path"], p["line"]) not in seen]
-    if not earlier:
-        return
-    finding.occurrences = [*earlier, *finding.occurrences]
-    first = earlier[0]
-    finding.path, finding.line, finding.commit, finding.blob = (first["path"], first["line"], first["commit"],
-                                                                first.get("blob", ""))
+    return finding.with_places([*earlier, *finding.occurrences]) if earlier else finding
 
 
 def _entry(f: "Finding") -> dict[str, Any]:

@@ -82,8 +82,7 @@ def _incremental(repo: Path, engine, cfg, revs: list[str], path: Path, progress:
     except git.GitError as exc:
         raise UsageError(str(exc)) from None
     report = outcome.report
-    for f in report.findings:
-        f.details = {**f.details, "history": outcome.status.get(f.fingerprint, "new")}
+    report.findings = [f.annotated(history=outcome.status.get(f.fingerprint, "new")) for f in report.findings]
     counts = {kind: sum(1 for f in report.findings if outcome.status.get(f.fingerprint) == kind)
               for kind in ("new", "known")}
     report.stats.update(counts, gone=len(outcome.gone))

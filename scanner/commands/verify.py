@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     report.tool_command = "verify"
     tokens = by_fingerprint(report.findings)
     counts: dict[str, int] = {}
+    results: dict[str, dict] = {}   # by fingerprint
     stopped = ""
-    for findings in tokens.values():
+    for fp, findings in tokens.items():
         if stopped:
             result = {"status": "unknown", "reason": f"not checked: {stopped}"}
         else:
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
             except StopChecking as stop:
                 result, stopped = stop.result, stop.result.get("reason", "rate limited")
         counts[result["status"]] = counts.get(result["status"], 0) + 1
-        for f in findings:
-            f.details = {**f.details, "verification": result}
+        results[fp] = result
+    report.findings = [f.annotated(verification=results[f.fingerprint]) for f in report.findings]
     emit(args, report)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none found"
     sys.stderr.write(f"leakwarden: {len(tokens)} distinct GitHub token(s) checked against {client.api_url}: "

@@ -20,7 +20,7 @@ import functools
 import io
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from scanner.engine.text import BINARY_SNIFF, is_binary
@@ -373,9 +373,7 @@ class _Run:
         # The member's own name decides the rules that go by file name (a .env inside a zip is a .env).
         result = self.engine.scan(data, name, deadline=self.deadline, inside=False)
         label = "!".join([self.path, *chain])
-        kept = [f for f in result.findings if keep is None or keep(f)]
-        for f in kept:
-            f.path, f.members = label, list(chain)
+        kept = [replace(f, path=label, members=list(chain)) for f in result.findings if keep is None or keep(f)]
         self.findings.extend(kept)
         if result.skipped and result.skipped != Skip.BINARY:
             for part in result.skipped.split("; "):

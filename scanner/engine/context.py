@@ -1,16 +1,14 @@
 """Where a secret sits decides how to fix it: a fix that fits the place, after GitHub's guidance.
 
 ``classify(path, line, secret)`` names the place (``details.context`` of every finding);
-``fix_for(context, path, base, advice=...)`` writes the one-line fix; ``apply`` does both
-for a finding and is called by the engine at the end of judging. The remediation plan
+``fix_for(context, path, base, advice=...)`` writes the one-line fix; the engine calls both
+for every finding before making it. The remediation plan
 reuses ``classify`` and ``fix_for`` (see docs/hygiene.md). Everything here is string
 tests on the path and one line: no I/O, cheap enough for every finding.
 """
 from __future__ import annotations
 
 import re
-
-from scanner.finding import Finding
 
 CONTEXTS = ("dotenv", "credential-file", "ci-workflow", "command-line", "url", "container-build",
             "source-code", "config", "documentation", "other")
@@ -147,10 +145,3 @@ def fix_for(context: str, path: str, base: str, *, advice: str = "", generic: bo
     if generic and where:
         base = "Then rotate the credential."
     return " ".join(p for p in (where, base, advice) if p)
-
-
-def apply(finding: Finding, line: str, *, advice: str = "", generic: bool = False) -> None:
-    """Set ``details.context`` and a fix that fits it (the engine calls this for every finding)."""
-    ctx = classify(finding.path, line, finding.secret)
-    finding.details = {**finding.details, "context": ctx}
-    finding.fix = fix_for(ctx, finding.path, finding.fix, advice=advice, generic=generic)

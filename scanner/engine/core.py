@@ -307,18 +307,20 @@ class Engine:
             end_line_start, end_line_end = index.line_bounds(cand.end - 1)
             if AllowPolicy.inline(data[end_line_start:end_line_end]):
                 return None
+        # The place a secret sits in is judged from the text around it, not from a whole
+        # minified line: thousands of findings on a 10 MB line must not read it thousands of times.
+        # It is judged before the finding is made, so that the finding is made once, whole.
+        near = data[max(line_start, cand.start - LINE_WINDOW):min(line_end, cand.end + LINE_WINDOW)]
+        place = context.classify(path, near.decode("utf-8", "replace"), secret)
         finding = Finding(rule_id=rule.id, type=rule.type, confidence=confidence, basis=basis,
                           severity=rule.severity, path=path, line=line_no, column=col, secret=secret,
-                          reason=reason, fix=rule.fix or rule.remediation, url=rule.url,
-                          end_line=end_line, encoding=cand.encoding, details=details,
-                          public_prefix=_public_prefix(rule, secret))
+                          reason=reason, url=rule.url, end_line=end_line, encoding=cand.encoding,
+                          fix=context.fix_for(place, path, rule.fix or rule.remediation, advice=rule.advice,
+                                              generic=generic),
+                          details={**details, "context": place}, public_prefix=_public_prefix(rule, secret))
         if finding.fingerprint in self.allow.fingerprints or self.allow.allows_text(secret) \
                 or judged.allowed_line(self.allow, data, line_start, line_end):
             return None
-        # The place a secret sits in is judged from the text around it, not from a whole
-        # minified line: thousands of findings on a 10 MB line must not read it thousands of times.
-        near = data[max(line_start, cand.start - LINE_WINDOW):min(line_end, cand.end + LINE_WINDOW)]
-        context.apply(finding, near.decode("utf-8", "replace"), advice=rule.advice, generic=generic)
         return finding
 
 

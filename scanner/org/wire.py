@@ -11,13 +11,14 @@ from typing import Any
 from scanner.finding import Finding
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RedactedFinding(Finding):
     """``secret`` holds the redaction; the fingerprint is the real secret's."""
-    secret_fingerprint: str = ""
 
     def __post_init__(self) -> None:
-        self.fingerprint = self.secret_fingerprint
+        # Never one of the redaction: a cache entry without the fingerprint is a miss (ValueError).
+        if not self.fingerprint:
+            raise ValueError("a redacted finding keeps its secret's fingerprint")
 
     @property
     def redacted(self) -> str:
@@ -28,7 +29,7 @@ def redacted(finding: Finding) -> RedactedFinding:
     if isinstance(finding, RedactedFinding):
         return finding
     values = {f.name: getattr(finding, f.name) for f in dataclasses.fields(Finding)}
-    values.update(secret=finding.redacted, secret_fingerprint=finding.fingerprint)
+    values["secret"] = finding.redacted
     return RedactedFinding(**values)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -219,10 +219,7 @@ class _Resolver:
             obj = self.catfile.get(f"{commit}:{file}")
             if obj is None or obj[0] != "blob":
                 return [], f"{file} is not in commit {commit[:12]}"
-            findings = self.engine.scan(obj[1], file).findings
-            for f in findings:
-                f.commit = commit
-            return findings, ""
+            return [replace(f, commit=commit) for f in self.engine.scan(obj[1], file).findings], ""
         target = self.repo / file
         try:
             raw = target.read_bytes()

@@ -9,7 +9,7 @@ one piece; a larger one streamed from git's pipe in overlapping chunks
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterator
 
 from scanner import git
@@ -73,6 +73,6 @@ def _verdict(engine: Engine, blob: Blob, kind: str, size: int, data: git.Content
         return Scanned(blob, skipped=Skip.LFS, size=size)
     else:
         result = engine.scan(data, blob.path, by_path=by_path)
-    for f in result.findings:
-        f.commit, f.blob = blob.commit, blob.oid
-    return Scanned(blob, result.findings, result.skipped, size)
+    # The one place a finding in a blob learns which blob (and commit) it is in.
+    found = [replace(f, commit=blob.commit, blob=blob.oid) for f in result.findings]
+    return Scanned(blob, found, result.skipped, size)

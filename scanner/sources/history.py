@@ -618,16 +618,9 @@ def _merge(hits: list[_Hit]) -> list[Finding]:
     out = []
     for group in groups.values():
         group.sort(key=lambda h: h.order)
-        first = group[0]
-        finding = first.finding
-        finding.path = first.where["path"]
-        finding.line = first.where["line"]
-        finding.commit = first.where["commit"]
-        finding.blob = first.where.get("blob", "")
         unique: dict[tuple, dict[str, Any]] = {}
         for h in group:
             unique.setdefault((h.where["commit"], h.where["path"], h.where["line"]), h.where)
-        finding.occurrences = list(unique.values())
-        out.append(finding)
+        out.append(group[0].finding.with_places(list(unique.values())))
     out.sort(key=lambda f: (f.path, f.line))
     return out

@@ -6,7 +6,7 @@ path>``...), never under its own value, and the finding names the commit or tag 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scanner import git
@@ -57,10 +57,8 @@ def scan_fields(engine: Engine, fields: list[Field]) -> list[Finding]:
     for fld in fields:
         if fld.text:
             by_label.setdefault(fld.label, []).append(fld)
-    out = []
+    out: list[Finding] = []
     for label, group in by_label.items():
         for i, found in engine.scan_many([fld.text for fld in group], label).items():
-            for f in found:
-                f.commit = group[i].commit
-                out.append(f)
+            out.extend(replace(f, commit=group[i].commit) for f in found)
     return out

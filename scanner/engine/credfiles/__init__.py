@@ -163,9 +163,8 @@ def _finding(rule: Rule, hit: Hit, path: str, data: bytes, index: LineIndex, min
     finding = Finding(rule_id=rule.id, type=rule.type, confidence=confidence, basis="structure",
                       severity=rule.severity, path=path, line=line_no, column=col, secret=hit.secret,
                       reason=reason, fix=" ".join(p for p in (rule.fix or rule.remediation, rule.advice) if p),
-                      url=rule.url, end_line=end_line, details=details)
-    if hit.covers is not None:
-        finding.fingerprint = fingerprint(hit.covers)
+                      url=rule.url, end_line=end_line, details=details,
+                      fingerprint=fingerprint(hit.covers) if hit.covers is not None else "")
     if allow.allows(finding.secret, line.decode("utf-8", "replace"), finding.fingerprint):
         return None
     return finding
@@ -211,6 +210,7 @@ def merge(by_path: list[Finding], by_content: list[Finding]) -> list[Finding]:
         return by_content
     kept: list[Finding] = []
     dropped: set[int] = set()
+    told: dict[int, Finding] = {}   # content findings annotated with their file, by id of the original
     for pf in by_path:
         twins = by_content if pf.details.get("file_level") else [
             cf for cf in by_content
@@ -218,9 +218,9 @@ def merge(by_path: list[Finding], by_content: list[Finding]) -> list[Finding]:
         special = [cf for cf in twins if _specific(cf)]
         if special and not pf.details.get("file_level"):
             for cf in special:
-                cf.details = {**cf.details, "file_kind": pf.rule_id, "field": pf.details.get("field", "")}
+                told[id(cf)] = cf.annotated(file_kind=pf.rule_id, field=pf.details.get("field", ""))
         else:
             kept.append(pf)
         dropped.update(id(cf) for cf in twins if not _specific(cf))
-    kept.extend(cf for cf in by_content if id(cf) not in dropped)
+    kept.extend(told.get(id(cf), cf) for cf in by_content if id(cf) not in dropped)
     return sorted(kept, key=lambda f: (f.line, f.column))
