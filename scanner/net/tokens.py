@@ -50,7 +50,10 @@ def load_report(path: Path) -> list[Finding]:
                            fix=d.get("fix", ""), url=d.get("url", ""), end_line=d.get("end_line", 0),
                            encoding=d.get("encoding", ""), details=dict(d.get("details") or {}),
                            commit=d.get("commit", ""), blob=d.get("blob", ""),
-                           occurrences=list(d.get("occurrences") or [])))
+                           occurrences=list(d.get("occurrences") or []),
+                           # The report's own: a credential file's finding is fingerprinted by the
+                           # bytes it covers, not by its secret alone.
+                           fingerprint=d["fingerprint"] if isinstance(d.get("fingerprint"), str) else ""))
     return out
 
 
