@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The test extra's commands (detect-secrets, git-filter-repo, gitleaks) live beside this Python:
+# `venv/bin/python -m pytest` finds them without the venv being activated.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 sys.path.insert(0, str(ROOT))
 
 from scanner.rules.templates import expand  # noqa: E402
