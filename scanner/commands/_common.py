@@ -30,6 +30,16 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
                    help="report findings at or above this confidence (default: medium)")
 
 
+def add_report_options(p: argparse.ArgumentParser, fail_default: str | None = None) -> None:
+    """What every scanning command takes: configuration, archives, the fail threshold, a baseline
+    and the output (format, file, colour, secrets)."""
+    add_config_options(p)
+    add_archive_option(p)
+    add_fail_options(p, *([fail_default] if fail_default else []))
+    add_baseline_option(p)
+    add_output_options(p)
+
+
 def add_archive_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-archives", action="store_true",
                    help="do not look inside archives and office documents (zip, jar, whl, tar.gz, docx, ...): "

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from scanner.commands._common import (EXIT_FINDINGS, add_archive_option, add_baseline_option, add_config_options,
-                                      add_fail_options, add_output_options, apply_baseline, exit_code, fail_policy,
+from scanner.commands._common import (EXIT_FINDINGS, add_report_options, apply_baseline, exit_code, fail_policy,
                                       load_config, render, summarize)
 
 if TYPE_CHECKING:
@@ -37,12 +36,8 @@ leakwarden: this push was stopped because the commits above add secret(s).
 
 def add_hook_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", metavar="PATH", default=".", help="the repository (default: the current directory)")
-    add_config_options(p)
-    add_archive_option(p)
-    add_fail_options(p, default="high: checksum-valid GitHub tokens, plausible private keys, "
-                                "high-confidence provider tokens")
-    add_baseline_option(p)
-    add_output_options(p)
+    add_report_options(p, fail_default="high: checksum-valid GitHub tokens, plausible private keys, "
+                                        "high-confidence provider tokens")
 
 
 def setup(args: argparse.Namespace) -> tuple[Config, Engine, FailPolicy]:

@@ -5,8 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scanner.commands._common import (add_archive_option, add_baseline_option, add_config_options, add_fail_options, add_output_options,
-                                      apply_baseline, emit, exit_code, fail_policy, load_config)
+from scanner.commands._common import add_report_options, apply_baseline, emit, exit_code, fail_policy, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,11 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", "-j", type=_jobs, metavar="N",
                    help="worker processes that read and scan objects (default: one per core for large "
                         "histories, 1 for small ones)")
-    add_config_options(p)
-    add_archive_option(p)
-    add_fail_options(p)
-    add_baseline_option(p)
-    add_output_options(p)
+    add_report_options(p)
     p.set_defaults(func=run)
 
 

@@ -6,8 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from scanner.commands._common import (add_baseline_option, add_config_options, add_fail_options,
-                                      add_output_options, apply_baseline, emit, exit_code, fail_policy,
+from scanner.commands._common import (add_report_options, apply_baseline, emit, exit_code, fail_policy,
                                       load_config, warn)
 
 INSTALL = "pip install 'leakwarden[org]'"
@@ -34,10 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"split a repository with more than N commits into tasks of about N commits "
                         f"(default: {SPLIT_COMMITS})")
     p.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a terminal")
-    add_config_options(p)
-    add_fail_options(p)
-    add_baseline_option(p)
-    add_output_options(p)
+    add_report_options(p)
     p.set_defaults(func=run)
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scanner.commands._common import (add_archive_option, add_baseline_option, add_config_options, add_fail_options, add_output_options,
-                                      apply_baseline, emit, exit_code, fail_policy, load_config)
+from scanner.commands._common import add_report_options, apply_baseline, emit, exit_code, fail_policy, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,11 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-file-size", metavar="SIZE", help="skip (listed as skipped) files larger than this, e.g. 50MB; "
                    "by default every file is scanned, large ones in chunks")
     p.add_argument("--scan-binary", action="store_true", help="scan binary files too")
-    add_config_options(p)
-    add_archive_option(p)
-    add_fail_options(p)
-    add_baseline_option(p)
-    add_output_options(p)
+    add_report_options(p)
     p.set_defaults(func=run)
 
 
