@@ -232,6 +232,16 @@ def test_provider_tokens_in_dotenv_keep_their_own_findings(tmp_path: Path) -> No
     assert_hidden(out, tok)
 
 
+def test_keyword_anchored_provider_tokens_in_dotenv_keep_their_findings(tmp_path: Path) -> None:
+    # A provider rule anchored on its variable name (medium confidence) still names the provider
+    # and where to revoke the key; only the generic rules' matches give way to the file finding.
+    linode, db = rand_bytes(32).hex(), rand(24)
+    write(tmp_path, {".env": f"LINODE_TOKEN={linode}\nDB_PASSWORD={db}\n"})
+    rc, doc, out = scan_json(tmp_path)
+    assert sorted(f["rule_id"] for f in doc["findings"]) == ["dotenv-file", "linode-personal-access-token"]
+    assert_hidden(out, linode)
+
+
 def test_example_dotenv_with_generated_value_is_still_flagged(tmp_path: Path) -> None:
     value = rand(40)
     write(tmp_path, {".env.example": f"DB_PASSWORD=changeme\nJWT_SECRET={value}\n"})

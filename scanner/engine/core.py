@@ -79,6 +79,8 @@ class Engine:
         # Content rules go through the prefilter; file rules are looked up by the path.
         self.content_rules = [r for r in rules if not r.by_path]
         self.files = credfiles.FileRules([r for r in rules if r.by_path])
+        # Keyword-anchored generic rules: a file-level finding (``.env``) already says what they would.
+        self.generic_ids = frozenset(r.id for r in self.content_rules if "generic" in r.tags)
         self.min_confidence = min_confidence
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
         self.allow = allow or AllowPolicy()
@@ -175,7 +177,7 @@ class Engine:
                 run.note(f"allow_regexes entry {source!r} timed out; findings it was judging are kept")
         if run.out_of_time:
             run.note(f"{NOT_FULLY_SCANNED}: the file time budget ({self.file_budget:g} s) ran out")
-        return ScanResult(findings=credfiles.merge(named, findings) if candidates else named,
+        return ScanResult(findings=credfiles.merge(named, findings, self.generic_ids) if candidates else named,
                           skipped="; ".join(run.notes) if run.notes else "")
 
     def _by_path(self, data: bytes, path: str, first_line: int) -> list[Finding]:

@@ -199,24 +199,29 @@ def _specific(f: Finding) -> bool:
     return f.basis != "pattern" or f.confidence == "high"
 
 
-def merge(by_path: list[Finding], by_content: list[Finding]) -> list[Finding]:
+def merge(by_path: list[Finding], by_content: list[Finding], generic: frozenset[str] = frozenset()) -> list[Finding]:
     """One finding per secret. Credential stores hold one value per line (a key block spans its
     lines), so a content finding on the same lines as a field finding is the same secret, maybe
     decoded. A specific content finding (a ``ghp_`` token in ``.git-credentials``, the key in
     ``id_rsa``) is kept and told which field held it; a generic one gives way to the field finding.
     File-level findings (``.env``, key stores) describe the whole file and are always kept; they
-    cover every value in it, so generic matches there would only repeat them."""
+    cover every value in it, so the matches of the keyword-anchored generic rules (``generic``,
+    their ids) there would only repeat them, while a provider rule's finding names what the value
+    is and where to revoke it, and stays."""
     if not by_path:
         return by_content
     kept: list[Finding] = []
     dropped: set[int] = set()
     told: dict[int, Finding] = {}   # content findings annotated with their file, by id of the original
     for pf in by_path:
-        twins = by_content if pf.details.get("file_level") else [
-            cf for cf in by_content
-            if cf.line <= (pf.end_line or pf.line) and pf.line <= (cf.end_line or cf.line)]
+        if pf.details.get("file_level"):
+            kept.append(pf)
+            dropped.update(id(cf) for cf in by_content if cf.rule_id in generic)
+            continue
+        twins = [cf for cf in by_content
+                 if cf.line <= (pf.end_line or pf.line) and pf.line <= (cf.end_line or cf.line)]
         special = [cf for cf in twins if _specific(cf)]
-        if special and not pf.details.get("file_level"):
+        if special:
             for cf in special:
                 told[id(cf)] = cf.annotated(file_kind=pf.rule_id, field=pf.details.get("field", ""))
         else:
