@@ -47,7 +47,6 @@ _LEET = str.maketrans("0@4$5371!", "oaassetii")
 _SEPARATORS = re.compile(r"[_.:-]+")
 _LEADING = string.punctuation + " \u00a0\u2019"
 _PART = re.compile(r"^[A-Za-z]+[0-9]{0,4}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba", "0123456789", "9876543210", "qwertyuiop", "asdfghjkl")
 # ... and URNs, and relative paths of at least three lower-case parts (``contrib/credential/osxkeychain``):
 # random base64 has slashes too, but never only lower-case letters between them. An e-mail
@@ -172,7 +171,7 @@ def generic_placeholder(value: str, line: str = "", *, decode: bool = True) -> b
         return True
     if _INDIRECT.match(stripped) and not stripped.isalnum():
         return True
-    if looks_like_identifier(stripped) or _PATHLIKE.match(stripped) or _UUID.match(stripped) \
+    if looks_like_identifier(stripped) or _PATHLIKE.match(stripped) \
             or _EMAIL.match(stripped):
         return True
     lowered = stripped.lower()
