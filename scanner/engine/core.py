@@ -281,9 +281,9 @@ class Engine:
         if judged.inline(data, line_start, line_end):
             return None
         generic = "generic" in rule.tags
-        if structural_placeholder(secret) or (generic and generic_placeholder(secret)):
-            return None
         name = cand.name.decode("utf-8", "replace")
+        if structural_placeholder(secret) or (generic and generic_placeholder(secret, name=name)):
+            return None
         if name and (not_a_secret_name(name) or echoes_name(name, secret)):
             return None
         if rule.entropy is not None and not rule.multiline and shannon(secret) < rule.entropy:

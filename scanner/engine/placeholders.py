@@ -47,6 +47,11 @@ _LEET = str.maketrans("0@4$5371!", "oaassetii")
 _SEPARATORS = re.compile(r"[_.:-]+")
 _LEADING = string.punctuation + " \u00a0\u2019"
 _PART = re.compile(r"^[A-Za-z]+[0-9]{0,4}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Many providers issue UUIDs as API keys (Heroku, Snyk, Postmark, Opsgenie); elsewhere a UUID is
+# an id (``LifecycleActionToken``, a KMS key id). Under a key's or token's own name it is the key.
+_KEY_NAME = re.compile(r"api[_.-]?key|apikey|secret[_.-]?key|(?:api|auth|access)[_.-]?token|(?:^|[_.-])token$",
+                       re.IGNORECASE)
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba", "0123456789", "9876543210", "qwertyuiop", "asdfghjkl")
 # ... and URNs, and relative paths of at least three lower-case parts (``contrib/credential/osxkeychain``):
 # random base64 has slashes too, but never only lower-case letters between them. An e-mail
@@ -157,9 +162,10 @@ def _unleet(value: str) -> str:
     return value.translate(_LEET) if any(c in value for c in "@$!") else value
 
 
-def generic_placeholder(value: str, line: str = "", *, decode: bool = True) -> bool:
+def generic_placeholder(value: str, line: str = "", *, decode: bool = True, name: str = "") -> bool:
     """Stricter checks for keyword-anchored rules, where the value has no format of its own.
-    A value that is base64 of a placeholder (``user:secret-passwd``) is one too."""
+    A value that is base64 of a placeholder (``user:secret-passwd``) is one too. ``name`` is what
+    the value is assigned to, when the rule captured it."""
     stripped = value.strip("\"'` ")
     if structural_placeholder(stripped):
         return True
@@ -171,8 +177,9 @@ def generic_placeholder(value: str, line: str = "", *, decode: bool = True) -> b
         return True
     if _INDIRECT.match(stripped) and not stripped.isalnum():
         return True
-    if looks_like_identifier(stripped) or _PATHLIKE.match(stripped) \
-            or _EMAIL.match(stripped):
+    if looks_like_identifier(stripped) or _PATHLIKE.match(stripped) or _EMAIL.match(stripped):
+        return True
+    if _UUID.match(stripped) and not _KEY_NAME.search(name):
         return True
     lowered = stripped.lower()
     if any(run[i:i + 6] in lowered for run in _RUNS for i in range(len(run) - 5)):
