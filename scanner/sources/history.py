@@ -21,8 +21,8 @@ blobs that the selected commits hold are read: those it adds, and those an older
 which come from ``rev-list --objects``. Annotated tags are listed from the tips.
 
 Memory and disk: git writes the walks to temporary files (ids and paths; never content, and
-never a message), read as they grow; the object listing (ids and types) comes through a
-pipe. For each blob only where it was seen is kept, as offsets into those files; the commits
+never a message), read as they grow, and the object listing (ids and types), read once git
+has exited (and again at the end, for the blobs the store lacks). For each blob only where it was seen is kept, as offsets into those files; the commits
 and paths of the few blobs with findings are read back at the end.
 """
 from __future__ import annotations
@@ -187,30 +187,31 @@ class _Walk:
         """One ``git log`` for the whole walk, or, to use more cores, the walk's commits (in
         topological order) cut into ``streams`` runs, each shown by a log of its own."""
         if streams <= 1:
-            return [git.LogStream(self.rev_args, self._file("log"), self._file("log.err"), self.repo)], [0]
-        listed = self._file("commits")
+            return [git.LogStream(self.rev_args, self.scratch("log"), self.scratch("log.err"), self.repo)], [0]
+        listed = self.scratch("commits")
         git.run(["rev-list", "--topo-order", *self.rev_args, "--"], self.repo, out=listed)
         line = len(listed.readline())   # every line is an id and a newline: one length
         count = listed.seek(0, 2) // line if line else 0
         size = -(-count // streams) or 1
         logs, bases = [], []
         for base in range(0, count, size):
-            part = self._file(f"commits.{base}")
+            part = self.scratch(f"commits.{base}")
             listed.seek(base * line)
             part.write(listed.read(min(size, count - base) * line))
             part.seek(0)
-            logs.append(git.LogStream([], self._file(f"log.{base}"), self._file(f"log.{base}.err"), self.repo,
+            logs.append(git.LogStream([], self.scratch(f"log.{base}"), self.scratch(f"log.{base}.err"), self.repo,
                                       commits=part))
             bases.append(base)
         return logs, bases
 
-    def _file(self, name: str) -> IO[bytes]:
+    def scratch(self, name: str) -> IO[bytes]:
+        """A temporary file, open until ``close``, for git to write (ids and paths, never content)."""
         fh = open(self.tmp / name, "w+b")  # noqa: SIM115 - open until close(): git writes, we read as it grows
         self.files.append(fh)
         return fh
 
     def _side(self, name: str, args: list[str]) -> None:
-        out, err = self._file(name), self._file(name + ".err")
+        out, err = self.scratch(name), self.scratch(name + ".err")
         self.side.append((git.start_rev_list_objects(args, out, err, self.repo), out, err, name))
 
     def read(self) -> None:
@@ -327,7 +328,7 @@ class _Feed:
         import threading
 
         self.repo, self.walk, self.max_size, self.resume = str(repo), walk, max_size, resume
-        self.listed: set[str] = set()
+        self.listing: IO[bytes] | None = None   # every object's id and type, when the store is listed
         self.error: BaseException | None = None
         self.reader = threading.Thread(target=self._read_walk, daemon=True)
         self.reader.start()
@@ -346,18 +347,22 @@ class _Feed:
 
     def __iter__(self) -> Iterator[tuple]:
         yield ("messages", self.repo, self.walk.rev_args)
-        blobs: Iterator[str] = git.blobs_in_pack_order(self.repo)
+        wanted: set[str] | None = None
         if self.walk.limited:
             self.done()
             wanted = self.walk.first.keys() | self.walk.outside.keys()
+        if wanted is not None and len(wanted) < POOL_MIN_OBJECTS:
             # Few blobs (an incremental audit): listing the whole store would cost more than
-            # the order saves.
-            blobs = (iter(sorted(wanted)) if len(wanted) < POOL_MIN_OBJECTS else
-                     (oid for oid in blobs if oid in wanted))
+            # the order saves. One the store lacks is said so by the blob step.
+            blobs: Iterator[str] = iter(sorted(wanted))
+        else:
+            self.listing = self.walk.scratch("objects")
+            blobs = git.blobs_in_pack_order(self.listing, self.repo)
+            if wanted is not None:
+                blobs = (oid for oid in blobs if oid in wanted)
         chunk: list[str] = []
         limit, start = FIRST_CHUNK, -1
         for oid in self._resumed(blobs):
-            self.listed.add(oid)
             chunk.append(oid)
             if len(chunk) >= limit:
                 start = self.skipped if start < 0 else start   # known once the passed-over blobs are
@@ -379,7 +384,6 @@ class _Feed:
         for oid in blobs:
             if len(passed) < done:
                 passed.append(oid)
-                self.listed.add(oid)
                 if len(passed) < done:
                     continue
                 if self.resume is not None and oid == self.resume.last:
@@ -392,6 +396,18 @@ class _Feed:
             yield from passed
 
     skipped = 0   # blobs passed over because an interrupted run had scanned them
+
+    def missing(self) -> set[str]:
+        """The blobs the walk placed that the store lacks (a partial clone), read back from the
+        listing rather than kept in memory while the scan runs."""
+        if self.listing is None:
+            return set()
+        lost = {*self.walk.first, *self.walk.outside}
+        self.listing.seek(0)
+        for line in self.listing:
+            if line.startswith(b"blob "):
+                lost.discard(line[5:-1].decode())
+        return lost
 
 
 def _scan(repo: Path, engine: Engine, walk: _Walk, max_size: int | None, progress: bool, jobs: int,
@@ -432,7 +448,7 @@ def _scan(repo: Path, engine: Engine, walk: _Walk, max_size: int | None, progres
         if bar is not None:
             bar.total = bar.n   # the estimate also counted trees and objects no ref reaches
             bar.close()
-    out.skipped.extend((oid, "", Skip.MISSING) for oid in (*walk.first, *walk.outside) if oid not in feed.listed)
+    out.skipped.extend((oid, "", Skip.MISSING) for oid in sorted(feed.missing()))
     return out
 
 
