@@ -177,7 +177,9 @@ def timed(data):
     finally:
         spent[0] += time.process_time() - t
 engine.prefilter.hits = timed
-oids = list(git.blobs_in_pack_order(sys.argv[1]))
+import tempfile
+with tempfile.TemporaryFile() as listing:
+    oids = list(git.blobs_in_pack_order(listing, sys.argv[1]))
 reader = git.ObjectReader(sys.argv[1])
 total = 0.0
 for i in range(0, len(oids), 4096):

@@ -124,7 +124,8 @@ def audit(repo: Path, engine: "Engine", cfg: "Config", revs: list[str], state_pa
     partial = State(current, revs, old.tips if old is not None else [], old.findings if old is not None else [])
 
     def checkpoint(done: "Progress") -> None:
-        partial.partial = {"tips": tips, "done": done.done, "last": done.last, "found": sorted(done.found)}
+        partial.partial = {"tips": tips, "done": done.done, "last": done.last, "found": sorted(done.found),
+                           "gated": sorted(done.gated)}
         save(state_path, partial)
 
     if old is not None and set(tips) <= set(base_tips):
@@ -141,9 +142,12 @@ def _resumable(old: State, current: str, tips: list[str], state_path: Path) -> "
     from scanner.sources.history import Progress
 
     p = old.partial
-    if not p or old.digest != current or sorted(p.get("tips", [])) != sorted(tips):
+    # Without "gated", the run was made by a version that did not record which blobs woke a rule
+    # that runs only in some files: what it scanned is scanned again.
+    if not p or old.digest != current or sorted(p.get("tips", [])) != sorted(tips) or "gated" not in p:
         return None
-    return Progress(int(p.get("done", 0)), str(p.get("last", "")), set(p.get("found", [])))
+    return Progress(int(p.get("done", 0)), str(p.get("last", "")), set(p.get("found", [])),
+                    set(p.get("gated", [])))
 
 
 def _combine(repo: Path, engine: "Engine", report: "Report", old: State | None, tips: list[str],

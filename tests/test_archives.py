@@ -499,3 +499,39 @@ def test_pre_receive_honours_scan_archives_false_in_the_server_config(tmp_path):
     commit_file(client, "app.zip", zip_of({"a.env": settings(make_token())}), "build")
     res = push(client, "origin", "HEAD:main")
     assert res.returncode == 0, res.out
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_a_tar_member_claiming_more_than_the_archive_holds_costs_reads_in_proportion_to_the_archive(engine, mode,
+                                                                                                  monkeypatch):
+    """To pass over a member, tarfile reads on to where its header says the next one starts,
+    a block at a time, before it finds the data gone. A 2 KB tar claiming 64 GB (git/git's
+    tests commit one, in a pax header) made millions of empty reads, seconds of CPU: work
+    must follow the input's size. What precedes the member is still scanned, and the cut is said."""
+    import tarfile
+
+    from scanner.engine import archives
+
+    token = make_token()
+    data = settings(token)
+    env = tarfile.TarInfo("a.env")
+    env.size = len(data)
+    huge = tarfile.TarInfo("huge")
+    huge.size = 1 << 36   # only a pax header can say so
+    # No end-of-archive blocks, and one block of the huge member's data: cut short, as in t5000.
+    raw = (env.tobuf(tarfile.PAX_FORMAT) + data + b"\0" * (-len(data) % 512)
+           + huge.tobuf(tarfile.PAX_FORMAT) + b"x" * 512)
+    if mode == "w:gz":
+        raw = gzip.compress(raw)
+    reads = []
+    real = archives._Meter.read
+
+    def counted(self, n=-1, /):
+        reads.append(n)
+        return real(self, n)
+
+    monkeypatch.setattr(archives._Meter, "read", counted)
+    result = engine.scan(raw, "cut.tar.gz" if mode == "w:gz" else "cut.tar")
+    assert [f.secret for f in result.findings] == [token]
+    assert "huge (unexpected end of data)" in result.skipped
+    assert len(reads) < 100, len(reads)

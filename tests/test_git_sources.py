@@ -205,35 +205,67 @@ def test_a_commit_dated_beyond_any_calendar_is_still_scanned(repo: Path) -> None
     assert [f["rule_id"] for f in doc["findings"]] == ["github-pat-classic"]
 
 
-def test_a_walk_that_ends_between_a_read_and_the_exit_check_loses_no_commit(repo: Path, tmp_path: Path) -> None:
+def test_a_walk_that_ends_between_a_read_and_the_exit_check_loses_no_commit(repo: Path, tmp_path: Path,
+                                                                             monkeypatch) -> None:
     """The reader of ``git log``'s growing file once took "read came back empty, then git had
     exited" for the end, while git had written its last commits in between: under load,
     history then silently lost their files and every secret in them. Here git waits for its
-    list of commits on a pipe that is only fed, and closed, when the reader asks whether git
-    has exited: all of git's output lands after the reader's empty read."""
-    import os
-
+    list of commits on its stdin, which is only fed, and closed, when the reader asks whether
+    git has exited: all of git's output lands after the reader's empty read."""
     from scanner import git as gitmod
 
     for i in range(3):
         commit_file(repo, f"f{i}.txt", f"line {i}\n", f"c{i}")
     ids = git(repo, "rev-list", "HEAD").stdout
-    r, w = os.pipe()
+    held: list[bytes] = []
+    monkeypatch.setattr(gitmod.LogStream, "_feed", lambda self, batch: held.append(batch))
     with open(tmp_path / "log", "wb") as out, open(tmp_path / "log.err", "wb") as err, \
-            os.fdopen(r, "rb") as commits:
+            open(tmp_path / "commits", "w+b") as commits:
+        commits.write(ids)
+        commits.seek(0)
         stream = gitmod.LogStream([], out, err, repo, commits=commits)
         real_poll = stream.proc.poll
 
-        fed = []
-
         def poll_after_git_is_done() -> int | None:
-            if not fed:
-                os.write(w, ids)
-                os.close(w)
-                fed.append(True)
+            if held:
+                stream.proc.stdin.write(held.pop())
+                stream.proc.stdin.close()
             stream.proc.wait()
             return real_poll()
 
         stream.proc.poll = poll_after_git_is_done  # type: ignore[method-assign]
         found = [c.oid for c in stream.commits()]
     assert len(found) == len(ids.split()) == 3, found
+
+
+def test_a_list_of_commits_is_shown_by_a_series_of_logs_into_one_file(repo: Path, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """git log keeps every commit of its --stdin parsed until it exits: a LogStream over a list
+    shows it LOG_BATCH commits at a time, one git after another writing on into the one file,
+    and every commit and place comes out as from a single log."""
+    from scanner import git as gitmod
+
+    for i in range(5):
+        commit_file(repo, f"d{i}/f{i}.txt", f"line {i}\n", f"c{i}")
+    ids = git(repo, "rev-list", "--topo-order", "HEAD").stdout
+    monkeypatch.setattr(gitmod, "LOG_BATCH", 2)
+    started = []
+    real_start = gitmod.LogStream._start
+
+    def counted(self, walk, stdin):
+        started.append(walk)
+        return real_start(self, walk, stdin)
+
+    monkeypatch.setattr(gitmod.LogStream, "_start", counted)
+    with open(tmp_path / "log", "w+b") as out, open(tmp_path / "log.err", "w+b") as err, \
+            open(tmp_path / "commits", "w+b") as commits:
+        commits.write(ids)
+        commits.seek(0)
+        stream = gitmod.LogStream([], out, err, repo, commits=commits)
+        seen = list(stream.commits(first_index=7))
+        stream.finish()
+        assert len(started) == 3
+        assert [c.oid for c in seen] == ids.decode().split() and [c.index for c in seen] == list(range(7, 12))
+        assert [stream.place(c.offset, c.blobs[0][3]) for c in seen] == \
+            [(c.oid, f"d{4 - i}/f{4 - i}.txt") for i, c in enumerate(seen)]
+        stream.close()

@@ -376,3 +376,38 @@ def test_a_limited_walk_does_not_scan_an_annotated_tag_as_a_blob(repo: Path) -> 
     assert proc.returncode == 1, proc.stderr
     [finding] = json.loads(proc.stdout)["findings"]
     assert [o["path"] for o in finding["occurrences"]] == ["<tag message v1>"]
+
+
+def _password(seed: str) -> str:
+    """A value that only the rules for configuration files report: ``pwd`` is no name the
+    rules for code know, and it is unquoted. Generated at test time."""
+    from scanner.rules.templates import expand
+    return expand("Zq7{{rand:13:alnum}}", seed)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_rule_for_configuration_files_is_judged_where_the_walk_meets_such_a_name(repo: Path, jobs: str,
+                                                                                   tmp_path: Path) -> None:
+    """``generic-config-assignment`` runs only in configuration files: ``scan config.yml`` finds
+    ``pwd: VALUE`` there, and so must history, even when the walk meets the blob first under
+    another name (newest first: ``notes.txt``). The same line only ever in a ``.txt`` is nothing
+    here, as it is for ``scan``. A limited walk, and ``--state``, find it alike."""
+    from conftest import commit_file
+    word, other = _password("history/config/1"), _password("history/config/2")
+    text = f"database:\n  pwd: {word}\n"
+    (repo / "cfg").mkdir()
+    (repo / "cfg" / "config.yml").write_text(text)
+    assert {f["rule_id"] for f in json.loads(leakwarden("scan", "--format", "json", "cfg/config.yml",
+                                                        cwd=repo).stdout)["findings"]} == {"generic-config-assignment"}
+    base = commit_file(repo, "README", "hello\n", "start")
+    intro = commit_file(repo, "cfg/config.yml", text, "add config")
+    commit_file(repo, "notes.txt", text, "copy it")
+    commit_file(repo, "other.txt", f"pwd: {other}\n", "plain text")
+    for args in ((), ("--", "--all", f"^{base}"), ("--state", str(tmp_path / f"state-{jobs}.json"))):
+        proc, doc = run_history(repo, "-j", jobs, *args)
+        assert proc.returncode == 1, (args, proc.stderr)
+        [finding] = doc["findings"]
+        assert finding["rule_id"] == "generic-config-assignment", args
+        assert (finding["commit"], finding["path"], finding["line"]) == (intro, "cfg/config.yml", 2), args
+        assert sorted(o["path"] for o in finding["occurrences"]) == ["cfg/config.yml", "notes.txt"], args
+        assert word not in proc.stdout.decode() and other not in proc.stdout.decode()

@@ -104,12 +104,18 @@ def test_interrupted_audit_resumes_where_it_stopped(repo: Path, tmp_path: Path, 
     from scanner.engine.factory import build_engine
     from scanner.sources import history
 
+    from scanner.rules.templates import expand
+
     tokens = [make_token() for _ in range(3)]
     for i in range(200):
         text = f"line {i}\n" + (f"t = '{tokens[i % 3]}'\n" if i in (10, 120, 190) else "")
-        commit_file(repo, f"f{i}.txt", text)
+        # Every tenth a configuration file, whose finding only a scan at its path makes: the
+        # blobs a rule for such files woke must be remembered across the interruption too.
+        name = f"f{i}.yml" if i % 10 == 5 else f"f{i}.txt"
+        commit_file(repo, name, text + (f"pwd: {expand('Zq7{{rand:13:alnum}}', f'resume/{i}')}\n" if i % 10 == 5 else ""))
     engine, cfg = build_engine(Config()), Config()
     whole = state_mod.audit(repo, engine, cfg, ["--all"], tmp_path / "whole.json", jobs=1).report
+    assert sum(f.rule_id == "generic-config-assignment" for f in whole.findings) == 20
 
     monkeypatch.setattr(history, "CHECKPOINT_SECONDS", 0.0)
     monkeypatch.setattr(history, "FIRST_CHUNK", 16)

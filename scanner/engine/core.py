@@ -45,6 +45,9 @@ class Candidate:
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     skipped: str = ""    # why the input was not scanned, or not fully (a budget, a rule that timed out)
+    # Text scanned without a path woke a rule that runs only in some files (``in_files``), which
+    # was not run: at a path that rule admits, the same text may hold more (history's first pass).
+    path_gated: bool = False
 
 
 @dataclass
@@ -53,6 +56,7 @@ class _Pass:
     deadline: float | None
     notes: list[str] = field(default_factory=list)
     out_of_time: bool = False
+    path_gated: bool = False   # see ScanResult
 
     def timeout(self) -> float:
         """The regex timeout for the next window: never past the file's budget."""
@@ -140,6 +144,7 @@ class Engine:
                 if key not in seen:
                     seen.add(key)
                     out.findings.append(f)
+            out.path_gated |= part.path_gated
             if part.skipped and part.skipped not in out.skipped:
                 out.skipped = "; ".join(p for p in (out.skipped, part.skipped) if p)
         return out
@@ -178,7 +183,7 @@ class Engine:
         if run.out_of_time:
             run.note(f"{NOT_FULLY_SCANNED}: the file time budget ({self.file_budget:g} s) ran out")
         return ScanResult(findings=credfiles.merge(named, findings, self.generic_ids) if candidates else named,
-                          skipped="; ".join(run.notes) if run.notes else "")
+                          skipped="; ".join(run.notes) if run.notes else "", path_gated=run.path_gated)
 
     def _by_path(self, data: bytes, path: str, first_line: int) -> list[Finding]:
         return self.files.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
@@ -191,6 +196,9 @@ class Engine:
         for ridx, hits in by_rule.items():
             rule = self.content_rules[ridx]
             if rule.in_files and not rule.applies_to(path):
+                # Without a path, say so (its regex is not run: that is left to a scan at a path
+                # it admits); with one, the rule does not apply here.
+                run.path_gated = run.path_gated or not path
                 continue
             for ws, we, inside in _windows(data, rule, hits):
                 if run.expired():

@@ -42,6 +42,7 @@ class Scanned:
     findings: list[Finding] = field(default_factory=list)
     skipped: str = ""
     size: int = 0
+    path_gated: bool = False   # a path-free scan woke a rule that runs only in some files (ScanResult)
 
 
 def scan_blobs(engine: Engine, reader: git.ObjectReader, blobs: list[Blob],
@@ -75,4 +76,4 @@ def _verdict(engine: Engine, blob: Blob, kind: str, size: int, data: git.Content
         result = engine.scan(data, blob.path, by_path=by_path)
     # The one place a finding in a blob learns which blob (and commit) it is in.
     found = [replace(f, commit=blob.commit, blob=blob.oid) for f in result.findings]
-    return Scanned(blob, found, result.skipped, size)
+    return Scanned(blob, found, result.skipped, size, result.path_gated)

@@ -8,9 +8,11 @@ shown by a log of its own). Meanwhile worker processes, one per core, read blobs
 own ``cat-file --batch`` in pack order, the order git stores them in: a delta is then rebuilt
 from a base just read, where walk order had git rebuild delta chains again and again (on
 git/git, 19 s of cat-file CPU instead of 5.5 s). A blob's findings do not depend on its path,
-except for files known by name (.env, key stores) and each finding's advice, so workers only
-say which blobs hold something; those few, and every blob met under a credential file's name,
-are scanned again at their paths once the walk has placed them. Both passes go through the
+except for files known by name (.env, key stores), rules that run only in some files
+(``in_files``: configuration files) and each finding's advice, so workers only say which blobs
+hold something, and which woke such a rule (not run without a path); those that hold something,
+every blob met under a credential file's name, and those that woke such a rule and were met
+under a name it admits are scanned again at their paths once the walk has placed them. Both passes go through the
 one blob step (``sources.blobs``): missing objects, ``max_file_size``, LFS pointers, large
 blobs streamed in chunks, as for a commit; the outcome is one ``Report``. Blobs the walk never meets
 (unreachable ones) count for nothing. One worker also takes the commit messages, streamed by a
@@ -19,8 +21,8 @@ blobs that the selected commits hold are read: those it adds, and those an older
 which come from ``rev-list --objects``. Annotated tags are listed from the tips.
 
 Memory and disk: git writes the walks to temporary files (ids and paths; never content, and
-never a message), read as they grow; the object listing (ids and types) comes through a
-pipe. For each blob only where it was seen is kept, as offsets into those files; the commits
+never a message), read as they grow, and the object listing (ids and types), read once git
+has exited (and again at the end, for the blobs the store lacks). For each blob only where it was seen is kept, as offsets into those files; the commits
 and paths of the few blobs with findings are read back at the end.
 """
 from __future__ import annotations
@@ -41,6 +43,7 @@ from scanner.sources.files import excluded
 if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.engine.core import Engine
+    from scanner.rules.model import Rule
 
 POOL_MIN_OBJECTS = 20_000   # below this a pool starts up slower than one process finishes
 FIRST_CHUNK, MAX_CHUNK = 64, 4096   # objects per task: small first, so that workers start at once
@@ -58,10 +61,12 @@ _GITLINK = b"160000"
 class Progress:
     """How far a run got, to resume it: the first ``done`` blobs it feeds (in its order, which
     is the same for the same repository and walk; ``last`` is the last of them) are scanned,
-    and ``found`` are the blobs that held something. Object ids only, never content."""
+    ``found`` are the blobs that held something, and ``gated`` those that woke a rule that runs
+    only in some files (see ``_Scanned``). Object ids only, never content."""
     done: int = 0
     last: str = ""
     found: set[str] = field(default_factory=set)
+    gated: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -75,8 +80,11 @@ class _Hit:
 @dataclass
 class _Scanned:
     """What scanning some objects found: the blobs that hold something (judged again at their
-    paths once the walk has placed them), message findings, and what could not be read."""
+    paths once the walk has placed them), the blobs that woke a rule that runs only in some
+    files (``in_files``: judged again where the walk met them under such a name, if it did),
+    message findings, and what could not be read."""
     found: set[str] = field(default_factory=set)
+    gated: set[str] = field(default_factory=set)
     messages: list[_Hit] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)   # (object id, label or "", why)
     objects: int = 0
@@ -85,6 +93,7 @@ class _Scanned:
 
     def add(self, other: "_Scanned") -> None:
         self.found |= other.found
+        self.gated |= other.gated
         self.messages.extend(other.messages)
         self.skipped.extend(other.skipped)
         self.objects += other.objects
@@ -120,7 +129,7 @@ def scan(repo: Path, engine: Engine, cfg: Config, rev_args: list[str] | None = N
         if jobs is None:
             jobs = pool.workers() if git.count_objects(repo) >= POOL_MIN_OBJECTS else 1
         with tempfile.TemporaryDirectory(prefix="leakwarden-history-") as tmp:
-            walk = _Walk(repo, walked, Path(tmp), streams=jobs)
+            walk = _Walk(repo, walked, Path(tmp), streams=jobs, gates=engine.content_rules)
             try:
                 scanned = _scan(repo, engine, walk, max_size, progress, jobs, resume, checkpoint)
                 return _report(scanned, _judge_at_paths(repo, engine, walk, scanned, max_size), walk,
@@ -150,8 +159,9 @@ def checked_rev_args(args: list[str]) -> list[str]:
 # -- the walk: what to scan, and where each blob occurs -------------------------------------------
 
 class _Walk:
-    def __init__(self, repo: Path, rev_args: list[str], tmp: Path, streams: int) -> None:
+    def __init__(self, repo: Path, rev_args: list[str], tmp: Path, streams: int, gates: list[Rule]) -> None:
         self.repo, self.rev_args, self.tmp = repo, rev_args, tmp
+        self.gates = [r for r in gates if r.in_files]   # content rules that run only in some files
         self.files: list[IO[bytes]] = []
         # Annotated tags, and for a limited walk the blobs its commits hold but did not add:
         # listed by rev-list beside the walk, read when it ends.
@@ -169,6 +179,7 @@ class _Walk:
         self.again: dict[str, list[int]] = {}
         self.outside: dict[str, str] = {}   # blob -> path, for blobs only rev-list names
         self.named: dict[str, list[str]] = {}   # blob -> the credential file names (.env...) it has
+        self.gate_named: set[str] = set()   # blobs met under a name that a rule in self.gates admits
         self.tags: list[tuple[str, str]] = []   # (annotated tag, label)
         self.gitlinks: set[bytes] = set()   # paths of submodules: not scanned, reported once each
 
@@ -176,30 +187,31 @@ class _Walk:
         """One ``git log`` for the whole walk, or, to use more cores, the walk's commits (in
         topological order) cut into ``streams`` runs, each shown by a log of its own."""
         if streams <= 1:
-            return [git.LogStream(self.rev_args, self._file("log"), self._file("log.err"), self.repo)], [0]
-        listed = self._file("commits")
+            return [git.LogStream(self.rev_args, self.scratch("log"), self.scratch("log.err"), self.repo)], [0]
+        listed = self.scratch("commits")
         git.run(["rev-list", "--topo-order", *self.rev_args, "--"], self.repo, out=listed)
         line = len(listed.readline())   # every line is an id and a newline: one length
         count = listed.seek(0, 2) // line if line else 0
         size = -(-count // streams) or 1
         logs, bases = [], []
         for base in range(0, count, size):
-            part = self._file(f"commits.{base}")
+            part = self.scratch(f"commits.{base}")
             listed.seek(base * line)
             part.write(listed.read(min(size, count - base) * line))
             part.seek(0)
-            logs.append(git.LogStream([], self._file(f"log.{base}"), self._file(f"log.{base}.err"), self.repo,
+            logs.append(git.LogStream([], self.scratch(f"log.{base}"), self.scratch(f"log.{base}.err"), self.repo,
                                       commits=part))
             bases.append(base)
         return logs, bases
 
-    def _file(self, name: str) -> IO[bytes]:
+    def scratch(self, name: str) -> IO[bytes]:
+        """A temporary file, open until ``close``, for git to write (ids and paths, never content)."""
         fh = open(self.tmp / name, "w+b")  # noqa: SIM115 - open until close(): git writes, we read as it grows
         self.files.append(fh)
         return fh
 
     def _side(self, name: str, args: list[str]) -> None:
-        out, err = self._file(name), self._file(name + ".err")
+        out, err = self.scratch(name), self.scratch(name + ".err")
         self.side.append((git.start_rev_list_objects(args, out, err, self.repo), out, err, name))
 
     def read(self) -> None:
@@ -208,7 +220,7 @@ class _Walk:
         from scanner.engine.credfiles import detector_for
 
         first, again, headers = self.first, self.again, self.headers
-        is_named: dict[bytes, bool] = {}
+        kind_of: dict[bytes, tuple[bool, bool]] = {}   # path -> (a credential file's name, a gated name)
         for number, (log, base) in enumerate(zip(self.logs, self.bases, strict=True)):
             for commit in log.commits(base):
                 headers.append(_pack(number, commit.offset))
@@ -223,11 +235,14 @@ class _Walk:
                         first[blob] = spot
                     else:
                         again.setdefault(blob, []).append(spot)
-                    named = is_named.get(raw)
-                    if named is None:
-                        named = is_named[raw] = detector_for(git.decode_path(raw)) is not None
-                    if named and git.decode_path(raw) not in self.named.get(blob, ()):
+                    kind = kind_of.get(raw)
+                    if kind is None:
+                        path = git.decode_path(raw)
+                        kind = kind_of[raw] = (detector_for(path) is not None, bool(self._gates_at(path)))
+                    if kind[0] and git.decode_path(raw) not in self.named.get(blob, ()):
                         self.named.setdefault(blob, []).append(git.decode_path(raw))
+                    if kind[1]:
+                        self.gate_named.add(blob)
             log.finish()   # a bad revision: say so now, not after the rest
         for proc, out, err, name in self.side:
             git.check_exit(proc, err, "rev-list")
@@ -242,6 +257,25 @@ class _Walk:
                     self.outside[oid_s] = git.decode_path(name_raw)
                     if detector_for(self.outside[oid_s]) is not None:
                         self.named[oid_s] = [self.outside[oid_s]]
+                    if self._gates_at(self.outside[oid_s]):
+                        self.gate_named.add(oid_s)
+
+    def _gates_at(self, path: str) -> tuple[int, ...]:
+        """Which of the rules that run only in some files run at ``path``."""
+        return tuple(i for i, rule in enumerate(self.gates) if rule.applies_to(path))
+
+    def gated_paths(self, blob: str) -> list[str]:
+        """Where the walk met ``blob`` under a name that a rule in ``gates`` admits: the first
+        such path for each set of those rules (``a.yml`` and ``b.yml`` would be judged alike)."""
+        if blob not in self.gate_named:
+            return []
+        paths = [self.outside[blob]] if blob in self.outside else [path for _, _, path in self.places(blob)]
+        out: dict[tuple[int, ...], str] = {}
+        for path in paths:
+            gates = self._gates_at(path)
+            if gates:
+                out.setdefault(gates, path)
+        return list(out.values())
 
     def placed(self, blob: str) -> bool:
         return blob in self.first or blob in self.outside
@@ -294,7 +328,7 @@ class _Feed:
         import threading
 
         self.repo, self.walk, self.max_size, self.resume = str(repo), walk, max_size, resume
-        self.listed: set[str] = set()
+        self.listing: IO[bytes] | None = None   # every object's id and type, when the store is listed
         self.error: BaseException | None = None
         self.reader = threading.Thread(target=self._read_walk, daemon=True)
         self.reader.start()
@@ -313,18 +347,22 @@ class _Feed:
 
     def __iter__(self) -> Iterator[tuple]:
         yield ("messages", self.repo, self.walk.rev_args)
-        blobs: Iterator[str] = git.blobs_in_pack_order(self.repo)
+        wanted: set[str] | None = None
         if self.walk.limited:
             self.done()
             wanted = self.walk.first.keys() | self.walk.outside.keys()
+        if wanted is not None and len(wanted) < POOL_MIN_OBJECTS:
             # Few blobs (an incremental audit): listing the whole store would cost more than
-            # the order saves.
-            blobs = (iter(sorted(wanted)) if len(wanted) < POOL_MIN_OBJECTS else
-                     (oid for oid in blobs if oid in wanted))
+            # the order saves. One the store lacks is said so by the blob step.
+            blobs: Iterator[str] = iter(sorted(wanted))
+        else:
+            self.listing = self.walk.scratch("objects")
+            blobs = git.blobs_in_pack_order(self.listing, self.repo)
+            if wanted is not None:
+                blobs = (oid for oid in blobs if oid in wanted)
         chunk: list[str] = []
         limit, start = FIRST_CHUNK, -1
         for oid in self._resumed(blobs):
-            self.listed.add(oid)
             chunk.append(oid)
             if len(chunk) >= limit:
                 start = self.skipped if start < 0 else start   # known once the passed-over blobs are
@@ -346,7 +384,6 @@ class _Feed:
         for oid in blobs:
             if len(passed) < done:
                 passed.append(oid)
-                self.listed.add(oid)
                 if len(passed) < done:
                     continue
                 if self.resume is not None and oid == self.resume.last:
@@ -360,6 +397,18 @@ class _Feed:
 
     skipped = 0   # blobs passed over because an interrupted run had scanned them
 
+    def missing(self) -> set[str]:
+        """The blobs the walk placed that the store lacks (a partial clone), read back from the
+        listing rather than kept in memory while the scan runs."""
+        if self.listing is None:
+            return set()
+        lost = {*self.walk.first, *self.walk.outside}
+        self.listing.seek(0)
+        for line in self.listing:
+            if line.startswith(b"blob "):
+                lost.discard(line[5:-1].decode())
+        return lost
+
 
 def _scan(repo: Path, engine: Engine, walk: _Walk, max_size: int | None, progress: bool, jobs: int,
           resume: Progress | None = None, checkpoint: Callable[[Progress], None] | None = None) -> _Scanned:
@@ -369,7 +418,7 @@ def _scan(repo: Path, engine: Engine, walk: _Walk, max_size: int | None, progres
 
     bar = _progress(repo) if progress else None
     feed = _Feed(repo, walk, max_size, resume)
-    out = _Scanned(found=set(resume.found) if resume else set())
+    out = _Scanned(found=set(resume.found) if resume else set(), gated=set(resume.gated) if resume else set())
     scanned = _Prefix(resume)
     last_save = time.monotonic()
     reader = git.ObjectReader(repo) if jobs <= 1 else None
@@ -378,10 +427,13 @@ def _scan(repo: Path, engine: Engine, walk: _Walk, max_size: int | None, progres
         results = (pool.imap_unordered(engine, _scan_in_worker, feed, jobs) if reader is None
                    else (_run(engine, task, reader) for task in feed))
         for part in results:
+            if not feed.reader.is_alive():
+                # The walk is read whole: a blob not met under a gated name never will be.
+                part.gated &= walk.gate_named
             out.add(part)
             scanned.add(part.span, feed.skipped)
             if checkpoint is not None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
-                checkpoint(scanned.progress(out.found, feed.skipped))
+                checkpoint(scanned.progress(out, feed.skipped))
                 last_save = time.monotonic()
             if bar is not None:
                 bar.update(out.objects - bar.n)
@@ -390,13 +442,13 @@ def _scan(repo: Path, engine: Engine, walk: _Walk, max_size: int | None, progres
         finished = True
     finally:
         if not finished and checkpoint is not None:   # interrupted (Ctrl-C, an error): keep what is done
-            checkpoint(scanned.progress(out.found, feed.skipped))
+            checkpoint(scanned.progress(out, feed.skipped))
         if reader is not None:
             reader.close()
         if bar is not None:
             bar.total = bar.n   # the estimate also counted trees and objects no ref reaches
             bar.close()
-    out.skipped.extend((oid, "", Skip.MISSING) for oid in (*walk.first, *walk.outside) if oid not in feed.listed)
+    out.skipped.extend((oid, "", Skip.MISSING) for oid in sorted(feed.missing()))
     return out
 
 
@@ -421,10 +473,11 @@ class _Prefix:
         while self.end in self.pending:
             self.end, self.last = self.pending.pop(self.end)
 
-    def progress(self, found: set[str], skipped: int) -> Progress:
+    def progress(self, out: _Scanned, skipped: int) -> Progress:
         if self.end < 0:
-            return Progress(skipped, self.resume.last if self.resume and skipped else "", set(found))
-        return Progress(self.end, self.last, set(found))
+            return Progress(skipped, self.resume.last if self.resume and skipped else "", set(out.found),
+                            set(out.gated))
+        return Progress(self.end, self.last, set(out.found), set(out.gated))
 
 
 _readers: dict[str, git.ObjectReader] = {}   # in a worker process: its own cat-file per repository
@@ -489,6 +542,8 @@ def _scan_blobs(engine: Engine, oids: list[str], reader: git.ObjectReader, max_s
         out.bytes += done.size
         if done.findings:
             out.found.add(done.blob.oid)
+        if done.path_gated:
+            out.gated.add(done.blob.oid)
         if done.skipped and done.skipped != Skip.BINARY:   # an archive's limits, a time budget
             out.skipped.append((done.blob.oid, "", done.skipped))
     return out
@@ -509,12 +564,18 @@ def _judge_at_paths(repo: Path, engine: Engine, walk: _Walk, scanned: _Scanned,
                     max_size: int | None) -> tuple[dict[str, list[Finding]], list[tuple[str, str]]]:
     """The findings of each reachable blob that holds something, scanned through the blob step
     at the path where the walk met it first, and again under each credential file name it has
-    (a .env is judged as one even if its content was first met under another name); and the
-    blob step's word on each submodule the walk met (reported, never read)."""
+    (a .env is judged as one even if its content was first met under another name) and under
+    the names that admit a rule it woke which runs only in some files (a ``pwd:`` line counts
+    in ``config.yml``); and the blob step's word on each submodule the walk met (reported,
+    never read)."""
     blobs = [Blob("", git.decode_path(path), mode=git.GITLINK_MODE) for path in sorted(walk.gitlinks)]
-    for oid in sorted(oid for oid in scanned.found | walk.named.keys() if walk.placed(oid)):
-        first = walk.path(oid)
-        blobs.extend(Blob(oid, path) for path in [first, *(p for p in walk.named.get(oid, ()) if p != first)])
+    gated = (scanned.found | scanned.gated) & walk.gate_named
+    for oid in sorted(oid for oid in scanned.found | walk.named.keys() | gated if walk.placed(oid)):
+        paths = [walk.path(oid)]
+        for path in [*walk.named.get(oid, ()), *(walk.gated_paths(oid) if oid in gated else ())]:
+            if path not in paths:
+                paths.append(path)
+        blobs.extend(Blob(oid, path) for path in paths)
     hits: dict[str, list[Finding]] = {}
     skipped: list[tuple[str, str]] = []
     if not blobs:
