@@ -206,3 +206,21 @@ def test_an_interrupted_hook_says_so_and_rejects(server: Path, sig: signal.Signa
     assert "budget" not in text
     entry = audit(server)[-1]
     assert (entry["decision"], entry["pusher"]) == ("reject-interrupted", "bob")
+
+
+def test_a_budget_that_rings_inside_wrapping_code_is_still_known_to_have_rung() -> None:
+    """Python wraps an exception raised in ``__set_name__`` (a dataclass being built by a lazy
+    import) in a RuntimeError: the hook must still see the budget, not an unreadable push."""
+    from scanner.policy.server import Budget, BudgetExceeded
+
+    class Slow:
+        def __set_name__(self, owner: type, name: str) -> None:
+            time.sleep(0.05)
+
+    caught: BaseException | None = None
+    with Budget(0.001) as budget:
+        try:
+            type("Built", (), {"field": Slow()})
+        except (RuntimeError, BudgetExceeded) as exc:
+            caught = exc
+    assert caught is not None and budget.rang, caught

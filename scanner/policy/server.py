@@ -268,12 +268,14 @@ class Budget:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self._armed = False
+        self.rang = False   # the timer went off: whatever exception follows, the budget ran out
 
     def check(self) -> None:
         if time.monotonic() >= self.deadline:
             raise BudgetExceeded()
 
     def _ring(self, _signum: int, _frame: object) -> None:
+        self.rang = True
         raise BudgetExceeded()
 
     def __enter__(self) -> "Budget":
