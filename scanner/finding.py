@@ -33,6 +33,8 @@ FINGERPRINT_KEY = b"leakwarden/fingerprint/v1"
 # How a skip reason says content was only partly scanned (a time budget or an archive bound ran
 # out), shared by the engine that writes it and the server policy that rejects such a push.
 NOT_FULLY_SCANNED = "not fully scanned"
+# The engine's word for content it does not scan as text (report.Skip.BINARY is the same word).
+BINARY = "binary"
 
 CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}

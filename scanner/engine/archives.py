@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from scanner.engine.text import BINARY_SNIFF, is_binary
-from scanner.report import Skip
+from scanner.finding import BINARY, NOT_FULLY_SCANNED
 
 if TYPE_CHECKING:
     from scanner.engine.core import Engine, ScanResult
@@ -104,7 +104,7 @@ def scan(engine: Engine, raw: bytes, path: str, kind: str, deadline: float | Non
     if not opened:
         plain = engine.scan(raw, path, deadline=run.deadline, inside=False)
         run.note(f"corrupt {kind} archive, contents not scanned ({run.open_error})")
-        if plain.skipped and plain.skipped != Skip.BINARY:
+        if plain.skipped and plain.skipped != BINARY:
             run.note(plain.skipped)
         run.findings.extend(plain.findings)
     return ScanResult(findings=run.findings, skipped=run.notes())
@@ -122,7 +122,7 @@ def scan_chunked(engine: Engine, first: bytes, rest: Iterable[tuple[bytes, int, 
         parts.append(piece)
         end += len(piece)
         if end > limits.max_bytes:
-            return ScanResult(skipped=f"{Skip.INCOMPLETE}: archive larger than archive_max_bytes "
+            return ScanResult(skipped=f"{NOT_FULLY_SCANNED}: archive larger than archive_max_bytes "
                                       f"({_size(limits.max_bytes)}), not opened")
     data = b"".join(parts)
     del parts
@@ -179,7 +179,7 @@ class _Run:
             labels.append(label)
 
     def incomplete(self, where: str, why: str) -> None:
-        self.note(f"{Skip.INCOMPLETE}: {why}", where)
+        self.note(f"{NOT_FULLY_SCANNED}: {why}", where)
 
     def notes(self) -> str:
         out = []
@@ -375,10 +375,10 @@ class _Run:
         label = "!".join([self.path, *chain])
         kept = [replace(f, path=label, members=list(chain)) for f in result.findings if keep is None or keep(f)]
         self.findings.extend(kept)
-        if result.skipped and result.skipped != Skip.BINARY:
+        if result.skipped and result.skipped != BINARY:
             for part in result.skipped.split("; "):
-                if part.startswith(Skip.INCOMPLETE + ": "):
-                    self.incomplete(_label(chain), part[len(Skip.INCOMPLETE) + 2:])
+                if part.startswith(NOT_FULLY_SCANNED + ": "):
+                    self.incomplete(_label(chain), part[len(NOT_FULLY_SCANNED) + 2:])
                 else:
                     self.note(part, _label(chain))
         return kept

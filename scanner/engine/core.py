@@ -18,7 +18,7 @@ from scanner.engine.allow import AllowPolicy
 from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, unpack
 from scanner.engine.text import LineIndex, is_binary, prepare, utf8_chars
-from scanner.finding import CONFIDENCE_ORDER, NOT_FULLY_SCANNED, Finding
+from scanner.finding import BINARY, CONFIDENCE_ORDER, NOT_FULLY_SCANNED, Finding
 from scanner.rules.model import Rule
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class Engine:
         if prepared.binary and not self.scan_binary:
             # Key stores (.p12, .kdbx) are binary: the path stage sees them even when content rules do not.
             found = self._by_path(raw, path, first_line) if by_path else []
-            return ScanResult(findings=found, skipped="" if found else "binary")
+            return ScanResult(findings=found, skipped="" if found else BINARY)
         return self._scan_text(prepared.data, path, first_line=first_line, by_path=by_path, deadline=deadline)
 
     def scan_chunks(self, chunks: Iterable[tuple[bytes, int, int]], path: str, *,
@@ -134,7 +134,7 @@ class Engine:
             if offset == 0 and self.archives is not None and archives.detect(chunk, path):
                 return archives.scan_chunked(self, chunk, chunks, path)
             if offset == 0 and is_binary(chunk) and not self.scan_binary:
-                return ScanResult(skipped="binary")
+                return ScanResult(skipped=BINARY)
             col = _column_at(prev, prev_offset, prev_col, offset)
             part = self._scan_text(chunk, path, first_line=first_line, first_column=col, by_path=by_path,
                                    deadline=deadline)

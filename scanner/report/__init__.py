@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Callable
 
-from scanner.finding import NOT_FULLY_SCANNED, Finding
+from scanner.finding import BINARY, NOT_FULLY_SCANNED, Finding
 
 if TYPE_CHECKING:
     from scanner.policy.threshold import FailPolicy
@@ -27,7 +27,7 @@ class Skip:
     SYMLINK = "symlink, not followed"
     NOT_REGULAR = "not a regular file"
     EXCLUDED = "excluded by the configuration (exclude_paths)"
-    BINARY = "binary"   # the engine's word for content it does not scan as text
+    BINARY = BINARY   # the engine's word for content it does not scan as text
     # The start of every reason for content scanned only in part (a time budget, an archive's
     # limits); at the server such a push is rejected under leakwarden.onError.
     INCOMPLETE = NOT_FULLY_SCANNED
