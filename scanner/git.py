@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:
     import mmap
@@ -35,17 +35,43 @@ def _env() -> dict[str, str]:
     return {**os.environ, "GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": _NO_GRAFTS}
 
 
+# Held while a git child process starts, and by os.fork (a multiprocessing worker), which so
+# waits: history starts git in threads while its worker pool forks, and a worker forked in
+# between would inherit the pipe through which subprocess learns that git has started;
+# subprocess would wait for it to close for as long as that worker lives. (subprocess's own
+# fork runs no fork handlers.)
+_spawning = threading.Lock()
+
+
+def _fresh_lock() -> None:
+    global _spawning
+    _spawning = threading.Lock()   # the child's copy is held, by a thread it does not have
+
+
+if hasattr(os, "register_at_fork"):   # not on Windows, which has no fork
+    os.register_at_fork(before=lambda: _spawning.acquire(), after_in_parent=lambda: _spawning.release(),
+                        after_in_child=_fresh_lock)
+
+
 def _popen(args: list[str], cwd: str | Path | None = None, *, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
            stderr=subprocess.PIPE, bufsize: int = -1) -> subprocess.Popen:
     """Every git child process starts here: the environment above, and never the caller's stdin."""
-    return subprocess.Popen(["git", *args], cwd=cwd, env=_env(), stdin=stdin, stdout=stdout, stderr=stderr,
-                            bufsize=bufsize)
+    with _spawning:
+        return subprocess.Popen(["git", *args], cwd=cwd, env=_env(), stdin=stdin, stdout=stdout, stderr=stderr,
+                                bufsize=bufsize)
 
 
 def _run(args: list[str], cwd: str | Path | None = None, *, input: bytes | None = None, stdout=subprocess.PIPE,
          stderr=subprocess.PIPE) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], check=False, cwd=cwd, env=_env(), input=input,
-                          stdin=subprocess.DEVNULL if input is None else None, stdout=stdout, stderr=stderr)
+    proc = _popen(args, cwd, stdin=subprocess.DEVNULL if input is None else subprocess.PIPE, stdout=stdout,
+                  stderr=stderr)
+    with proc:
+        try:
+            out, err = proc.communicate(input)
+        except BaseException:   # as subprocess.run: an interrupted caller leaves no git behind
+            proc.kill()
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _failure(what: str, stderr: bytes, returncode: int) -> GitError:
@@ -342,6 +368,15 @@ def _finish(proc: subprocess.Popen, what: str) -> None:
         raise _failure(what, err, proc.returncode)
 
 
+def rev_list_to(args: list[str], out: IO[bytes], err: IO[bytes], cwd: str | Path | None = None) -> None:
+    """``rev-list ARGS`` written to the file ``out``, left at its start. Files, not pipes, for
+    its output and errors: it may run beside the forking of worker processes, which would hold
+    a pipe open (and the reader waiting for its end) for as long as they live."""
+    proc = _popen(["rev-list", *args], cwd, stdout=out, stderr=err)
+    check_exit(proc, err, "rev-list")
+    out.seek(0)
+
+
 def start_rev_list_objects(args: list[str], out: IO[bytes], err: IO[bytes],
                           cwd: str | Path | None = None) -> subprocess.Popen:
     """``rev-list --objects ARGS`` written to ``out`` for ``parse_rev_list_objects``; it runs on
@@ -349,20 +384,47 @@ def start_rev_list_objects(args: list[str], out: IO[bytes], err: IO[bytes],
     return _popen([*_LOW_MEMORY, "rev-list", "--objects", *args], cwd, stdout=out, stderr=err)
 
 
+def _growing(name: str | Path, running: Callable[[], bool]) -> Iterator[bytes]:
+    """What a git process writes to the file ``name``, in blocks, as it grows, until
+    ``running()`` says the writing is over and the file has been read to its end."""
+    with open(name, "rb") as reader:
+        while True:
+            block = reader.read(1 << 20)
+            if not block:
+                if running():
+                    time.sleep(0.002)   # git is still writing
+                    continue
+                # git exited after the read above came back empty: what it wrote in between is
+                # in the file now, and dropping it would lose the end (a walk's last commits:
+                # their blobs never placed, so their findings silently gone).
+                block = reader.read(1 << 20)
+                if not block:
+                    return
+            yield block
+
+
 def blobs_in_pack_order(out: IO[bytes], cwd: str | Path | None = None) -> Iterator[str]:
     """Every blob in the object store, loose or packed, reachable or not, in the order git
     stores them: read in this order, a delta is rebuilt from a base just read.
 
-    git writes the list (ids and types) to ``out``, a file, and exits before the first id is
-    read: listing, it holds an index of every object (74 MB on git/git), which through a pipe
-    it would hold for as long as the caller takes to read it."""
+    git writes the list (ids and types) to ``out``, a file, read as it grows: listing, git
+    holds an index of every object (74 MB on git/git), which through a pipe it would hold for
+    as long as the caller takes to read the list; to a file it exits within a second."""
     proc = _popen([*_LOW_MEMORY, "cat-file", "--batch-all-objects", "--unordered",
                    "--batch-check=%(objecttype) %(objectname)"], cwd, stdout=out)
+    try:
+        carry = b""
+        for block in _growing(out.name, lambda: proc.poll() is None):
+            lines = (carry + block).split(b"\n")
+            carry = lines.pop()
+            for line in lines:
+                if line.startswith(b"blob "):
+                    yield line[5:].decode()
+    finally:
+        if proc.poll() is None:   # the caller stopped early
+            proc.kill()
+            proc.wait()
     _finish(proc, "cat-file --batch-all-objects")
-    out.seek(0)
-    for line in out:
-        if line.startswith(b"blob "):
-            yield line[5:-1].decode()
 
 
 def rev_tips(revs: list[str], cwd: str | Path | None = None) -> list[str]:
@@ -624,11 +686,28 @@ class LogStream:
                  commits: IO[bytes] | None = None) -> None:
         self.out, self.err, self.cwd = out, err, cwd
         self._map: mmap.mmap | None = None
-        self._ids = iter(commits) if commits is not None else None
-        if self._ids is None:
+        self._series: threading.Thread | None = None
+        self._stop = False
+        if commits is None:
             self.proc = self._start(["--topo-order", *args], subprocess.DEVNULL)
-        elif not self._next():
+            return
+        ids = iter(commits)
+        if not self._next(ids):
             self.proc = self._start(["--no-walk=unsorted", "--stdin"], subprocess.DEVNULL)   # an empty list
+            return
+        # The rest of the series, each git log as soon as the one before it has exited: git
+        # works on while the file is read (several streams are read one after another).
+        self._series = threading.Thread(target=self._run_series, args=(ids,), daemon=True)
+        self._series.start()
+
+    def _run_series(self, ids: Iterator[bytes]) -> None:
+        while self.proc.wait() == 0 and not self._stop and self._next(ids):
+            pass
+
+    def _running(self) -> bool:
+        if self._series is not None:
+            return self._series.is_alive()
+        return self.proc.poll() is None
 
     def _start(self, walk: list[str], stdin: Any) -> subprocess.Popen:
         # --root and --no-show-signature: a user's log.showRoot=false or log.showSignature=true
@@ -638,84 +717,66 @@ class LogStream:
                        "--no-show-signature", "--no-ext-diff", _LOG_FORMAT, *walk, "--"], self.cwd,
                       stdin=stdin, stdout=self.out, stderr=self.err)
 
-    def _next(self) -> bool:
+    def _next(self, ids: Iterator[bytes]) -> bool:
         """Start the git log for the next ``LOG_BATCH`` commits of the list, if any are left."""
-        assert self._ids is not None
-        batch = b"".join(itertools.islice(self._ids, LOG_BATCH))
+        batch = b"".join(itertools.islice(ids, LOG_BATCH))
         if not batch:
             return False
-        self.proc = self._start(["--no-walk=unsorted", "--stdin"], subprocess.PIPE)
-        self._feed(batch)
-        return True
+        import tempfile
 
-    def _feed(self, batch: bytes) -> None:
-        assert self.proc.stdin is not None
-        try:
-            # git reads all of its stdin before it writes (to a file): this cannot block for long.
-            self.proc.stdin.write(batch)
-            self.proc.stdin.close()
-        except BrokenPipeError:
-            pass   # git failed at once; its exit code and stderr say why (finish)
+        # A file, not a pipe: a worker process forked meanwhile would hold the pipe's other end
+        # open, and git would wait for the end of its input for as long as that worker lives.
+        with tempfile.TemporaryFile(prefix="leakwarden-commits-") as listed:
+            listed.write(batch)
+            listed.seek(0)
+            self.proc = self._start(["--no-walk=unsorted", "--stdin"], listed)
+        return True
 
     def commits(self, first_index: int = 0) -> Iterator[LogCommit]:
         """The commits, numbered from ``first_index``, as git writes them."""
         commit: LogCommit | None = None
         carry, base, index = b"", 0, first_index    # base: offset in the file of carry's first byte
-        with open(self.out.name, "rb") as reader:
-            while True:
-                block = reader.read(1 << 20)
-                if not block:
-                    if self.proc.poll() is None:
-                        time.sleep(0.002)   # git is still writing
-                        continue
-                    # git exited after the read above came back empty: what it wrote in between
-                    # is in the file now, and dropping it would lose the walk's last commits
-                    # (their blobs never placed, so their findings silently gone).
-                    block = reader.read(1 << 20)
-                    if not block and self.proc.returncode == 0 and self._ids is not None and self._next():
-                        continue   # the next git log of the series writes on
-                data = carry + block
-                cut = data.rfind(b"\x01") if block else len(data)   # the last commit may be cut short
-                if cut <= 0:
-                    carry = data
-                    if block:
-                        continue
-                    break
-                fields = data[:cut].split(b"\0")
-                pos, i, n = base, 0, len(fields)
-                while i < n:
-                    field = fields[i]
+        for block in itertools.chain(_growing(self.out.name, self._running), [b""]):
+            data = carry + block
+            cut = data.rfind(b"\x01") if block else len(data)   # the last commit may be cut short
+            if cut <= 0:
+                carry = data
+                continue
+            fields = data[:cut].split(b"\0")
+            pos, i, n = base, 0, len(fields)
+            while i < n:
+                field = fields[i]
+                lead = field[:1]
+                if lead == b"\n":
+                    field = field.lstrip(b"\n")
+                    pos += len(fields[i]) - len(field)
                     lead = field[:1]
-                    if lead == b"\n":
-                        field = field.lstrip(b"\n")
-                        pos += len(fields[i]) - len(field)
-                        lead = field[:1]
-                    if lead == b"\x01":
-                        if commit is not None:
-                            yield commit
-                        commit = LogCommit(field[1:].decode(), index, pos, [])
-                        index += 1
-                        pos += len(field) + 1
-                        i += 1
-                        continue
-                    if lead == b":" and commit is not None and i + 1 < n:
-                        parents = len(field) - len(field.lstrip(b":"))
-                        parts = field.split(b" ")
-                        commit.blobs.append((parts[-2].decode(), parts[parents][-6:], fields[i + 1], pos))
-                        pos += len(field) + len(fields[i + 1]) + 2
-                        i += 2
-                        continue
+                if lead == b"\x01":
+                    if commit is not None:
+                        yield commit
+                    commit = LogCommit(field[1:].decode(), index, pos, [])
+                    index += 1
                     pos += len(field) + 1
                     i += 1
-                base += cut
-                carry = data[cut:]
-                if not block:
-                    break
+                    continue
+                if lead == b":" and commit is not None and i + 1 < n:
+                    parents = len(field) - len(field.lstrip(b":"))
+                    parts = field.split(b" ")
+                    commit.blobs.append((parts[-2].decode(), parts[parents][-6:], fields[i + 1], pos))
+                    pos += len(field) + len(fields[i + 1]) + 2
+                    i += 2
+                    continue
+                pos += len(field) + 1
+                i += 1
+            base += cut
+            carry = data[cut:]
         if commit is not None:
             yield commit
 
     def finish(self) -> None:
         """Raise GitError with git's last line of stderr if the walk failed."""
+        if self._series is not None:
+            self._series.join()
         if self.proc.wait() != 0:
             raise _failure_in("log", self.err, self.proc.returncode)
 
@@ -737,9 +798,15 @@ class LogStream:
         return oid.decode(), decode_path(path)
 
     def close(self) -> None:
+        self._stop = True   # the series starts no git after the one it may be starting now
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self._series is not None:
+            self._series.join()
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
         if self._map is not None:
             self._map.close()
 

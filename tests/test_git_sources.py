@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -218,22 +219,27 @@ def test_a_walk_that_ends_between_a_read_and_the_exit_check_loses_no_commit(repo
         commit_file(repo, f"f{i}.txt", f"line {i}\n", f"c{i}")
     ids = git(repo, "rev-list", "HEAD").stdout
     held: list[bytes] = []
-    monkeypatch.setattr(gitmod.LogStream, "_feed", lambda self, batch: held.append(batch))
+    real_start, real_running = gitmod.LogStream._start, gitmod.LogStream._running
+
+    def start_on_a_pipe(self, walk: list[str], stdin) -> subprocess.Popen:
+        held.append(stdin.read())   # the list of commits, given to git only when the reader asks
+        return real_start(self, walk, subprocess.PIPE)
+
+    monkeypatch.setattr(gitmod.LogStream, "_start", start_on_a_pipe)
+
+    def running_after_git_is_done(self) -> bool:
+        if held:
+            self.proc.stdin.write(held.pop())
+            self.proc.stdin.close()
+        self._series.join()   # every git of the series has exited
+        return real_running(self)
+
+    monkeypatch.setattr(gitmod.LogStream, "_running", running_after_git_is_done)
     with open(tmp_path / "log", "wb") as out, open(tmp_path / "log.err", "wb") as err, \
             open(tmp_path / "commits", "w+b") as commits:
         commits.write(ids)
         commits.seek(0)
         stream = gitmod.LogStream([], out, err, repo, commits=commits)
-        real_poll = stream.proc.poll
-
-        def poll_after_git_is_done() -> int | None:
-            if held:
-                stream.proc.stdin.write(held.pop())
-                stream.proc.stdin.close()
-            stream.proc.wait()
-            return real_poll()
-
-        stream.proc.poll = poll_after_git_is_done  # type: ignore[method-assign]
         found = [c.oid for c in stream.commits()]
     assert len(found) == len(ids.split()) == 3, found
 

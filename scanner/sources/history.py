@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import threading
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,9 +161,10 @@ def checked_rev_args(args: list[str]) -> list[str]:
 
 class _Walk:
     def __init__(self, repo: Path, rev_args: list[str], tmp: Path, streams: int, gates: list[Rule]) -> None:
-        self.repo, self.rev_args, self.tmp = repo, rev_args, tmp
+        self.repo, self.rev_args, self.tmp, self.streams = repo, rev_args, tmp, streams
         self.gates = [r for r in gates if r.in_files]   # content rules that run only in some files
         self.files: list[IO[bytes]] = []
+        self.lock, self.closed = threading.Lock(), False   # read() starts the logs in its own thread
         # Annotated tags, and for a limited walk the blobs its commits hold but did not add:
         # listed by rev-list beside the walk, read when it ends.
         self.side: list[tuple[Any, IO[bytes], IO[bytes], str]] = []
@@ -173,7 +175,8 @@ class _Walk:
         if self.limited:
             # --filter-provided-objects: an annotated tag among the tips (--all, --tags) is not a blob.
             self._side("blobs", ["--filter=object:type=blob", "--filter-provided-objects", *rev_args])
-        self.logs, self.bases = self._logs(streams)
+        self.logs: list[git.LogStream] = []
+        self.bases: list[int] = []
         self.headers = array("q")           # commit index -> its log stream and header offset (see _pack)
         self.first: dict[str, int] = {}     # blob -> where it was first seen (see _pack)
         self.again: dict[str, list[int]] = {}
@@ -189,7 +192,7 @@ class _Walk:
         if streams <= 1:
             return [git.LogStream(self.rev_args, self.scratch("log"), self.scratch("log.err"), self.repo)], [0]
         listed = self.scratch("commits")
-        git.run(["rev-list", "--topo-order", *self.rev_args, "--"], self.repo, out=listed)
+        git.rev_list_to(["--topo-order", *self.rev_args, "--"], listed, self.scratch("commits.err"), self.repo)
         line = len(listed.readline())   # every line is an id and a newline: one length
         count = listed.seek(0, 2) // line if line else 0
         size = -(-count // streams) or 1
@@ -206,9 +209,12 @@ class _Walk:
 
     def scratch(self, name: str) -> IO[bytes]:
         """A temporary file, open until ``close``, for git to write (ids and paths, never content)."""
-        fh = open(self.tmp / name, "w+b")  # noqa: SIM115 - open until close(): git writes, we read as it grows
-        self.files.append(fh)
-        return fh
+        with self.lock:
+            if self.closed:
+                raise git.GitError("history: the walk was stopped")
+            fh = open(self.tmp / name, "w+b")  # noqa: SIM115 - open until close(): git writes, we read as it grows
+            self.files.append(fh)
+            return fh
 
     def _side(self, name: str, args: list[str]) -> None:
         out, err = self.scratch(name), self.scratch(name + ".err")
@@ -218,6 +224,16 @@ class _Walk:
         """Read the walk to its end: where each blob occurs, which blobs have a credential
         file's name somewhere, the annotated tags. Raises GitError if a walk failed."""
         from scanner.engine.credfiles import detector_for
+
+        # Here, not in __init__: cutting the walk over the cores takes a rev-list of every
+        # commit first (a second on git/git), while the workers can already scan.
+        logs, bases = self._logs(self.streams)
+        with self.lock:
+            if self.closed:
+                for log in logs:
+                    log.close()
+                return
+            self.logs, self.bases = logs, bases
 
         first, again, headers = self.first, self.again, self.headers
         kind_of: dict[bytes, tuple[bool, bool]] = {}   # path -> (a credential file's name, a gated name)
@@ -297,6 +313,8 @@ class _Walk:
         return out
 
     def close(self) -> None:
+        with self.lock:
+            self.closed = True
         for log in self.logs:
             log.close()
         for proc, _, _, _ in self.side:
@@ -325,8 +343,6 @@ class _Feed:
     read in a thread; a limited walk is read first, to know which blobs it holds."""
 
     def __init__(self, repo: Path, walk: _Walk, max_size: int | None, resume: Progress | None) -> None:
-        import threading
-
         self.repo, self.walk, self.max_size, self.resume = str(repo), walk, max_size, resume
         self.listing: IO[bytes] | None = None   # every object's id and type, when the store is listed
         self.error: BaseException | None = None
