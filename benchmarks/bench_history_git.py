@@ -178,7 +178,7 @@ def timed(data):
         spent[0] += time.process_time() - t
 engine.prefilter.hits = timed
 import tempfile
-with tempfile.TemporaryFile() as listing:
+with tempfile.NamedTemporaryFile() as listing:
     oids = list(git.blobs_in_pack_order(listing, sys.argv[1]))
 reader = git.ObjectReader(sys.argv[1])
 total = 0.0

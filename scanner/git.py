@@ -407,7 +407,7 @@ def blobs_in_pack_order(out: IO[bytes], cwd: str | Path | None = None) -> Iterat
     """Every blob in the object store, loose or packed, reachable or not, in the order git
     stores them: read in this order, a delta is rebuilt from a base just read.
 
-    git writes the list (ids and types) to ``out``, a file, read as it grows: listing, git
+    git writes the list (ids and types) to ``out``, a file with a name, read as it grows: listing, git
     holds an index of every object (74 MB on git/git), which through a pipe it would hold for
     as long as the caller takes to read the list; to a file it exits within a second."""
     proc = _popen([*_LOW_MEMORY, "cat-file", "--batch-all-objects", "--unordered",
