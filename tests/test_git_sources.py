@@ -3,6 +3,7 @@ objects and never a replacement or graft, large blobs scanned in chunks, corrupt
 objects reported, arguments never read as options, and secrets in names and paths."""
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -206,6 +207,18 @@ def test_a_commit_dated_beyond_any_calendar_is_still_scanned(repo: Path) -> None
     assert [f["rule_id"] for f in doc["findings"]] == ["github-pat-classic"]
 
 
+@contextlib.contextmanager
+def _log_of(repo: Path, tmp_path: Path, ids: bytes):
+    """A real ``git.LogStream`` over the commits ``ids`` (one a line), its files in ``tmp_path``."""
+    from scanner import git as gitmod
+
+    with open(tmp_path / "log", "w+b") as out, open(tmp_path / "log.err", "w+b") as err, \
+            open(tmp_path / "commits", "w+b") as commits:
+        commits.write(ids)
+        commits.seek(0)
+        yield gitmod.LogStream([], out, err, repo, commits=commits)
+
+
 def test_a_walk_that_ends_between_a_read_and_the_exit_check_loses_no_commit(repo: Path, tmp_path: Path,
                                                                              monkeypatch) -> None:
     """The reader of ``git log``'s growing file once took "read came back empty, then git had
@@ -235,11 +248,7 @@ def test_a_walk_that_ends_between_a_read_and_the_exit_check_loses_no_commit(repo
         return real_running(self)
 
     monkeypatch.setattr(gitmod.LogStream, "_running", running_after_git_is_done)
-    with open(tmp_path / "log", "wb") as out, open(tmp_path / "log.err", "wb") as err, \
-            open(tmp_path / "commits", "w+b") as commits:
-        commits.write(ids)
-        commits.seek(0)
-        stream = gitmod.LogStream([], out, err, repo, commits=commits)
+    with _log_of(repo, tmp_path, ids) as stream:
         found = [c.oid for c in stream.commits()]
     assert len(found) == len(ids.split()) == 3, found
 
@@ -263,11 +272,7 @@ def test_a_list_of_commits_is_shown_by_a_series_of_logs_into_one_file(repo: Path
         return real_start(self, walk, stdin)
 
     monkeypatch.setattr(gitmod.LogStream, "_start", counted)
-    with open(tmp_path / "log", "w+b") as out, open(tmp_path / "log.err", "w+b") as err, \
-            open(tmp_path / "commits", "w+b") as commits:
-        commits.write(ids)
-        commits.seek(0)
-        stream = gitmod.LogStream([], out, err, repo, commits=commits)
+    with _log_of(repo, tmp_path, ids) as stream:
         seen = list(stream.commits(first_index=7))
         stream.finish()
         assert len(started) == 3
