@@ -150,6 +150,19 @@ def leakwarden(*args: str, cwd: Path | None = None, input: bytes | None = None,
 
 
 @pytest.fixture
+def artefacts(tmp_path: Path) -> Path:
+    """Where a test keeps what a person should look at after the run (a browser screenshot):
+    ``$LEAKWARDEN_TEST_ARTEFACTS`` when set (CI sets it, so they outlive the run), else the
+    test's own temporary directory."""
+    where = os.environ.get("LEAKWARDEN_TEST_ARTEFACTS")
+    if not where:
+        return tmp_path
+    path = Path(where)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
 def cli():
     return leakwarden
 

@@ -86,7 +86,7 @@ def _browser():
     return webdriver, opts, Service(driver)
 
 
-def test_html_report_in_a_real_browser(audited, tmp_path):
+def test_html_report_in_a_real_browser(audited, tmp_path, artefacts):
     webdriver, opts, service = _browser()
     from selenium.webdriver.common.by import By
 
@@ -126,7 +126,7 @@ def test_html_report_in_a_real_browser(audited, tmp_path):
         rows[0].find_element(By.CSS_SELECTOR, "tr.summary").click()
         details = rows[0].find_element(By.CSS_SELECTOR, "tr.details")
         assert details.is_displayed() and "Remediation" in details.text
-        shot = tmp_path / "html-report.png"
+        shot = artefacts / "html-report.png"
         browser.save_screenshot(str(shot))
         print(f"\nHTML report screenshot: {shot}")
         assert shot.stat().st_size > 10000

@@ -375,7 +375,7 @@ def test_the_commit_hook_imports_neither_dask_nor_gitpython(repo):
     assert not {m for m in imported if m.split(".")[0] in ("dask", "distributed", "git") or m.startswith("scanner.org")}
 
 
-def test_org_audit_html_report_in_a_real_browser(org, cluster, expected, tmp_path):
+def test_org_audit_html_report_in_a_real_browser(org, cluster, expected, tmp_path, artefacts):
     """The org report opened in headless Chromium: no console errors, charts with data (the
     repository chart too), table filtering, and each secret's Repositories cell and places list
     naming every repository it is in."""
@@ -420,7 +420,7 @@ def test_org_audit_html_report_in_a_real_browser(org, cluster, expected, tmp_pat
         want = sum(1 for repos in expected.values() if "shared.git" in repos)
         assert 0 < want < len(expected)
         assert visible() == want and browser.find_element(By.ID, "shown").text == str(want)
-        shot = tmp_path / "org-audit-report.png"
+        shot = artefacts / "org-audit-report.png"
         browser.save_screenshot(str(shot))
         print(f"\norg-audit HTML report screenshot: {shot}")
         errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
