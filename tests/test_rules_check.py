@@ -58,3 +58,25 @@ def test_invalid_rule_pack_names_file_rule_and_key(cli, tmp_path):
     assert result.returncode == 2
     err = result.stderr.decode()
     assert str(pack) in err and "x-rule" in err and "missing key" in err
+
+
+def test_reach_bounds_a_multiline_rules_window(cli, tmp_path):
+    """``reach`` is how far past its keyword a multi-line match may end: a secret beyond it is
+    not looked for (the window is that much text), one within it is; and it only goes with
+    ``multiline``."""
+    def pack(reach: str) -> str:
+        return user_rule_toml().replace(
+            "regex = '''(?P<secret>acme_[a-z0-9]{20})'''",
+            "regex = '''acme_id:.{0,600}?acme_secret: (?P<secret>acme_[a-z0-9]{20})'''\n"
+            "keywords = [\"acme_id\"]\nmultiline = true\n" + reach).replace(
+            'keywords = ["acme_"]\n', "").replace(
+            '{ text = "key={{secret}}"', '{ text = "acme_id: 7\\n' + "# filler\\n" * 40 + 'acme_secret: {{secret}}"')
+    short, wide, alone = tmp_path / "short.toml", tmp_path / "wide.toml", tmp_path / "alone.toml"
+    short.write_text(pack("reach = 100\n"))
+    wide.write_text(pack("reach = 1000\n"))
+    alone.write_text(user_rule_toml().replace('severity = "high"', 'reach = 100\nseverity = "high"'))
+    assert cli("rules", "check", str(wide)).returncode == 0
+    result = cli("rules", "check", str(short))
+    assert result.returncode == 1 and b"acme-key: example 1 did not yield its secret" in result.stdout
+    result = cli("rules", "check", str(alone))
+    assert result.returncode == 2 and b"'reach'" in result.stderr

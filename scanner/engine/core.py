@@ -224,7 +224,7 @@ class Engine:
             found = []
             for hit in hits:
                 ks, ke = unpack(hit)
-                lo, hi = max(ws, ks - NAME_REACH), min(we, ke + (MULTILINE_WINDOW if rule.multiline else LINE_WINDOW))
+                lo, hi = max(ws, ks - NAME_REACH), min(we, ke + _reach(rule))
                 part, _ = self._run(rule, data[lo:hi], lo, None, "", run)
                 found.extend(part)
         for variant, enc in ((decode.unescape(window), "escaped"), (decode.unpercent(window), "percent")):
@@ -294,7 +294,7 @@ class Engine:
             return None
         if name and (not_a_secret_name(name) or echoes_name(name, secret)):
             return None
-        if rule.entropy is not None and not rule.multiline and shannon(secret) < rule.entropy:
+        if rule.entropy is not None and shannon(secret) < rule.entropy:
             return None
         confidence, basis, reason, details = rule.confidence, "pattern", "pattern match", {}
         if rule.validator:
@@ -354,13 +354,20 @@ class _Judging:
         return self._allowed[start]
 
 
+def _reach(rule: Rule) -> int:
+    """How far past a keyword hit the rule's window ends."""
+    if rule.multiline:
+        return rule.reach or MULTILINE_WINDOW
+    return LINE_WINDOW
+
+
 def _windows(data: bytes, rule: Rule, hits: list[int]) -> list[tuple[int, int, list[int]]]:
     """Merged windows around the keyword hits, each with the hits inside it.
 
     Hits are taken in order, and a hit inside the window being built only extends its end,
     searching for a newline from where the last search stopped: every byte is searched once,
     however many hits a line has (repeated PEM headers, a keyword thousands of times)."""
-    reach = MULTILINE_WINDOW if rule.multiline else LINE_WINDOW
+    reach = _reach(rule)
     n = len(data)
     merged: list[tuple[int, int, list[int]]] = []
     ws = we = -1

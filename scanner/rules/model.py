@@ -17,7 +17,7 @@ REQUIRED = ("id", "name", "type", "description", "severity", "confidence",
 # A rule matches content (regex + keywords) or files by name (paths + parser), never both.
 CONTENT_KEYS = ("regex", "keywords")
 FILE_KEYS = ("paths", "parser")
-OPTIONAL = ("entropy", "validator", "multiline", "tags", "fix", "priority", "prefilter",
+OPTIONAL = ("entropy", "validator", "multiline", "reach", "tags", "fix", "priority", "prefilter",
             "fields", "context", "advice", "credential", "aliases", "in_files", "pair")
 CONTEXTS = ("credential-file", "config", "dotenv")
 CREDENTIAL_KEYS = ("kind", "grants", "lifetime", "new", "new_url", "revoke", "revoke_method")
@@ -44,6 +44,10 @@ class Rule:
     entropy: float | None = None
     validator: str | None = None
     multiline: bool = False
+    # How far past its keyword hit a multi-line match may end, in bytes (0: the engine's
+    # default, for a key block). A pair spread over a few lines needs far less, and every
+    # keyword hit costs a regex run over that much text.
+    reach: int = 0
     tags: list[str] = field(default_factory=list)
     fix: str = ""
     priority: int = 0
@@ -163,6 +167,9 @@ def _check_item(item: dict[str, Any], where: str) -> None:
         if key in item and (not isinstance(item[key], list) or not all(isinstance(k, str) and k for k in item[key])
                             or (key in ("keywords", "paths") and not item[key])):
             raise ConfigError(f"{where}: key '{key}' must be a non-empty list of strings")
+    if "reach" in item and (not isinstance(item["reach"], int) or isinstance(item["reach"], bool)
+                            or not 0 < item["reach"] <= 1 << 16 or not item.get("multiline")):
+        raise ConfigError(f"{where}: key 'reach' must be a number of bytes from 1 to 65536, in a multiline rule")
     if item.get("validator") and item["validator"] not in VALIDATORS:
         raise ConfigError(f"{where}: key 'validator': unknown validator {item['validator']!r}")
     if by_path and item["parser"] not in PARSERS:
@@ -306,7 +313,7 @@ def check_unique(rules: list[Rule]) -> None:
 def rules_key(rules: list[Rule]) -> str:
     """Everything about ``rules`` that what they match depends on, as text: the prefilter's
     cache compares it whole, and ``rules_hash`` digests it."""
-    return "".join(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.confidence, tuple(r.tags), r.prefilter,
+    return "".join(repr((r.id, r.regex, tuple(r.keywords), r.multiline, r.reach, r.confidence, tuple(r.tags), r.prefilter,
                          tuple(r.paths), r.parser, tuple(r.fields), tuple(r.in_files))) for r in rules)
 
 
