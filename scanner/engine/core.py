@@ -290,9 +290,11 @@ class Engine:
             return None
         generic = "generic" in rule.tags
         name = cand.name.decode("utf-8", "replace")
-        if structural_placeholder(secret) or (generic and generic_placeholder(secret, name=name)):
-            return None
+        # The name first: a few searches on a short string settle most candidates in real code
+        # (``"input_token": "NextToken"``) before the value's many checks.
         if name and (not_a_secret_name(name) or echoes_name(name, secret)):
+            return None
+        if structural_placeholder(secret) or (generic and generic_placeholder(secret, name=name)):
             return None
         if rule.entropy is not None and shannon(secret) < rule.entropy:
             return None

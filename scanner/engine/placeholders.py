@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import operator
 import re
 import string
@@ -102,6 +103,7 @@ def looks_like_identifier(value: str) -> bool:
     return all(len(w) >= 2 for part in parts if len(part) > 1 for w in _WORD.findall(part))
 
 
+@functools.lru_cache(maxsize=4096)   # the same values come back (a key in every file of a package)
 def structural_placeholder(value: str) -> bool:
     """Placeholders for any rule, prefixed tokens included (``ghp_xxxx…``, ``sk_live_****``)."""
     body = re.sub(r"^[A-Za-z0-9]{2,12}[_-](?:[A-Za-z0-9]{2,8}[_-])?", "", value)
@@ -162,6 +164,7 @@ def _unleet(value: str) -> str:
     return value.translate(_LEET) if any(c in value for c in "@$!") else value
 
 
+@functools.lru_cache(maxsize=4096)
 def generic_placeholder(value: str, line: str = "", *, decode: bool = True, name: str = "") -> bool:
     """Stricter checks for keyword-anchored rules, where the value has no format of its own.
     A value that is base64 of a placeholder (``user:secret-passwd``) is one too. ``name`` is what
@@ -222,6 +225,7 @@ _FILE_NAME = re.compile(r"\.(?:m?js|cjs|jsx|ts|tsx|py|pyi|json|ya?ml|toml|rb|go|
                         r"xml|map|sh|c|h|cc|cpp|hpp|rs|swift)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def not_a_secret_name(name: str) -> bool:
     """Whether ``name`` holds something about a secret: a ``tokenizer`` is not a token either."""
     lowered = name.lower()
