@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from scanner.engine.archives import DEFAULT_LIMITS, Limits
+from scanner.engine.archive_kinds import DEFAULT_LIMITS, Limits
 from scanner.errors import ConfigError
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
 

@@ -11,8 +11,9 @@ that is hit ends reading and is reported as "not fully scanned"; what was read b
 scanned. Encrypted members, corrupt data and unknown compression methods are reported and
 passed over. See docs/archives.md.
 
-Only detection and the limits are imported at start-up: the codec modules load when an
-archive is met (the commit hook's start-up is part of the product).
+Detection and the limits live in ``archive_kinds.py``, which every scan imports; this module
+loads when an archive is met, and the codec modules when one of their kind is (the commit
+hook's start-up is part of the product).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
+from scanner.engine.archive_kinds import DEFAULT_LIMITS, Limits, detect, is_tar_header
 from scanner.engine.text import BINARY_SNIFF, is_binary
 from scanner.finding import BINARY, NOT_FULLY_SCANNED
 
@@ -35,58 +37,14 @@ class _Readable(Protocol):
     def read(self, n: int = -1, /) -> bytes: ...
 
 
-@dataclass(frozen=True)
-class Limits:
-    """How far into an archive the engine goes (config keys ``archive_max_*``)."""
-    max_depth: int = 3                    # archives inside archives, the outer one counting 1
-    max_bytes: int = 256 * 1024 * 1024    # decompressed, all members and nesting levels together
-    max_ratio: float = 100.0              # decompressed / compressed, per archive and per member
-    max_members: int = 100_000            # entries, nested ones included
-
-
-DEFAULT_LIMITS = Limits()
 # Below this many bytes out, the ratio is not judged: a small, very repetitive text (a
 # 30 KB file of one repeated line) is no bomb.
 RATIO_GRACE = 1 << 20
 PIECE = 1 << 20                  # bytes decompressed per read
 MAX_LISTED = 5                   # member names listed per kind of warning, then a count
-ZIP_SUFFIXES = (".zip", ".jar", ".war", ".ear", ".aar", ".whl", ".apk", ".nupkg", ".docx", ".xlsx", ".pptx",
-                ".odt", ".ods", ".odp")
-_EOCD_REACH = 65535 + 22         # the end record is within the last 64 KB (its comment) + 22 bytes
 # Suffixes a decompressed single file loses (``x.env.gz`` holds ``x.env``), or becomes a tar.
 _STREAM_SUFFIXES = {".gz": "", ".gzip": "", ".bz2": "", ".xz": "", ".tgz": ".tar", ".tbz2": ".tar",
                     ".tbz": ".tar", ".txz": ".tar"}
-
-
-def detect(data: bytes | bytearray, path: str) -> str | None:
-    """``zip``, ``gzip``, ``bzip2``, ``xz`` or ``tar`` by magic bytes; or ``zip`` for a file
-    named like one with a zip end record near its end (a zip behind a launcher or
-    self-extractor stub). None for anything else."""
-    head = bytes(data[:10])
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head.startswith(b"\x1f\x8b\x08"):
-        return "gzip"
-    if head.startswith(b"BZh") and head[4:10] == b"1AY&SY":
-        return "bzip2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if _is_tar_header(data[:512]):
-        return "tar"
-    if path.lower().endswith(ZIP_SUFFIXES) and b"PK\x05\x06" in data[-_EOCD_REACH:]:
-        return "zip"
-    return None
-
-
-def _is_tar_header(block: bytes | bytearray) -> bool:
-    """A ustar header whose checksum adds up (so "ustar" at offset 257 of a text is not enough)."""
-    if len(block) < 512 or block[257:262] != b"ustar":
-        return False
-    try:
-        stored = int(bytes(block[148:156]).rstrip(b"\0 ").decode("ascii") or "-1", 8)
-    except ValueError:
-        return False
-    return stored == sum(block[:148]) + 8 * 0x20 + sum(block[156:512])
 
 
 def scan(engine: Engine, raw: bytes, path: str, kind: str, deadline: float | None) -> ScanResult:
@@ -292,7 +250,7 @@ class _Run:
         except _errors() as exc:
             self.open_error = _why(exc)
             return False
-        if _is_tar_header(head):
+        if is_tar_header(head):
             return self._tar(_Prefixed(head, meter), chain, depth)
         inner = _inner_name(name)
         self.where = _label(chain + [inner])

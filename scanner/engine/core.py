@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_FILE_BUDGET
-# The later stages (decode, placeholders, validators, context) are imported where first used:
-# a commit hook whose change wakes no rule never loads them.
-from scanner.engine import archives, credfiles
+# The later stages (decode, placeholders, validators, context) and the archive readers are
+# imported where first used: a commit hook whose change wakes no rule never loads them.
+from scanner.engine import credfiles
+from scanner.engine.archive_kinds import DEFAULT_LIMITS, Limits, detect
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, unpack
@@ -78,7 +79,7 @@ class Engine:
     def __init__(self, rules: list[Rule], *, min_confidence: str = "medium",
                  allow: AllowPolicy | None = None, scan_binary: bool = False,
                  file_budget: float | None = DEFAULT_FILE_BUDGET,
-                 archive_limits: archives.Limits | None = archives.DEFAULT_LIMITS) -> None:
+                 archive_limits: Limits | None = DEFAULT_LIMITS) -> None:
         self.rules = rules
         # Content rules go through the prefilter; file rules are looked up by the path.
         self.content_rules = [r for r in rules if not r.by_path]
@@ -109,8 +110,10 @@ class Engine:
         """``by_path=False`` when ``path`` is only a label (a blob id, a commit message): the
         checks that go by file name (.env, key stores) have nothing to go on. An archive is
         scanned member by member (``archives.py``); ``inside=False`` scans the bytes as they are."""
-        kind = archives.detect(raw, path) if inside and self.archives is not None and first_line == 1 else None
+        kind = detect(raw, path) if inside and self.archives is not None and first_line == 1 else None
         if kind is not None:
+            from scanner.engine import archives
+
             return archives.scan(self, raw, path, kind, deadline)
         prepared = prepare(raw)
         if prepared.binary and not self.scan_binary:
@@ -131,7 +134,9 @@ class Engine:
         prev, prev_offset, prev_col = b"", 0, 1
         chunks = iter(chunks)
         for chunk, offset, first_line in chunks:
-            if offset == 0 and self.archives is not None and archives.detect(chunk, path):
+            if offset == 0 and self.archives is not None and detect(chunk, path):
+                from scanner.engine import archives
+
                 return archives.scan_chunked(self, chunk, chunks, path)
             if offset == 0 and is_binary(chunk) and not self.scan_binary:
                 return ScanResult(skipped=BINARY)
@@ -434,7 +439,7 @@ def _priority(cand: Candidate) -> tuple:
 
 
 def _rebuild(rules: list[Rule], min_confidence: str, allow: AllowPolicy, scan_binary: bool,
-             file_budget: float | None, limits: archives.Limits | None) -> Engine:
+             file_budget: float | None, limits: Limits | None) -> Engine:
     return Engine(rules, min_confidence=min_confidence, allow=allow, scan_binary=scan_binary,
                   file_budget=file_budget, archive_limits=limits)
 
