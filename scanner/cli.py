@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import signal
@@ -18,6 +19,12 @@ COMMANDS = {
     "remediate": "remediate", "verify": "verify", "revoke": "revoke", "init": "init",
     "completion": "completion", "org-audit": "org_audit",
 }
+# Commands whose run is mostly start-up: the cyclic garbage collector is paused while they start
+# (imports, parser, configuration, rules, engine), until the command calls ``resume_gc`` once
+# its engine is built, or ``main`` ends. Start-up makes tens of thousands of objects that live for the whole run and
+# no garbage cycles, and the collector's passes over them were ~5 ms of a ~100 ms commit hook.
+PAUSE_GC = ("staged", "pre-push", "scan")
+_gc_paused = False
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -100,13 +107,35 @@ class ClosedStdin:
         raise UsageError("stdin is closed: this command reads its input from stdin")
 
 
+def resume_gc() -> None:
+    """A short command's start-up is over (see ``PAUSE_GC``): what it made is moved out of the
+    collector's sight (``gc.freeze``: it lives as long as the run, and the first pass would
+    otherwise walk all of it) and the collector runs again. A no-op when ``main`` did not pause it."""
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _gc_paused
+    argv = sys.argv[1:] if argv is None else argv
+    if gc.isenabled() and _command_word(argv) in PAUSE_GC:
+        gc.disable()
+        _gc_paused = True
+    try:
+        return _main(argv)
+    finally:
+        resume_gc()
+
+
+def _main(argv: list[str]) -> int:
     from scanner.commands._common import EXIT_INTERNAL, EXIT_USAGE, warn
     from scanner.errors import ConfigError, UsageError
 
     if sys.stdin is None:
         sys.stdin = ClosedStdin()
-    argv = sys.argv[1:] if argv is None else argv
     unknown = _unknown_command(argv)
     if unknown:
         warn(unknown)

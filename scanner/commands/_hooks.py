@@ -45,8 +45,12 @@ def setup(args: argparse.Namespace) -> tuple[Config, Engine, FailPolicy]:
     from scanner.engine.factory import build_engine
     from scanner.policy.threshold import HOOK_DEFAULT
 
+    from scanner.cli import resume_gc
+
     cfg = load_config(args, Path(args.repo).resolve())
-    return cfg, build_engine(cfg), fail_policy(cfg, HOOK_DEFAULT)
+    engine = build_engine(cfg)
+    resume_gc()
+    return cfg, engine, fail_policy(cfg, HOOK_DEFAULT)
 
 
 def finish(args: argparse.Namespace, cfg: Config, policy: FailPolicy, report: Report, *, what: str,

@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scanner.cli import resume_gc
     from scanner.config import parse_size
     from scanner.engine.factory import build_engine
     from scanner.sources import paths
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.scan_binary:
         cfg.scan_binary = True
     engine = build_engine(cfg)
+    resume_gc()
     report = paths.scan(engine, cfg, args.paths, use_gitignore=not args.no_ignore)
     report.stats["rules"] = len(engine.rules)
     apply_baseline(args, cfg, report, Path(first).resolve() if Path(first).exists() else None)
