@@ -86,7 +86,9 @@ class FileRules:
         self.by_name: dict[str, list[tuple[Rule, str]]] = {}
         self.by_ext: dict[str, list[tuple[Rule, str]]] = {}
         self.by_dir: dict[str, list[tuple[Rule, str]]] = {}
-        self.globbed: list[tuple[re.Pattern[str], Rule, str]] = []
+        # (the glob's name part, rule, glob): matched with fnmatchcase, which compiles a glob
+        # the first time a name gets past glob_heads (compiling them all cost every run ~1 ms).
+        self.globbed: list[tuple[str, Rule, str]] = []
         for rule in rules:
             for glob in rule.paths:
                 folder, _, base = glob.rpartition("/")
@@ -98,7 +100,7 @@ class FileRules:
                 elif base.startswith("*.") and not any(c in base[2:] for c in "*?["):
                     self.by_ext.setdefault(base[2:].lower(), []).append((rule, glob))
                 else:
-                    self.globbed.append((re.compile(fnmatch.translate(base)), rule, glob))
+                    self.globbed.append((base, rule, glob))
         # The globs' literal heads ('.env.', 'application-') answer "could any name glob match?"
         # with one startswith for the files no rule names; a glob without one is always tried.
         heads = tuple(re.split(r"[*?\[]", glob.rpartition("/")[2], maxsplit=1)[0] for _, _, glob in self.globbed)
@@ -116,7 +118,7 @@ class FileRules:
             if len(parts) == 3:
                 found.extend(self.by_ext.get(f"{parts[1]}.{parts[2]}", ()))
         if self.globbed and (self.glob_heads is None or name.startswith(self.glob_heads)):
-            found.extend((rule, glob) for rx, rule, glob in self.globbed if rx.match(name))
+            found.extend((rule, glob) for base, rule, glob in self.globbed if fnmatch.fnmatchcase(name, base))
         # A glob with a folder ('.aws/credentials') must match the end of the path.
         out: list[Rule] = []
         for rule, glob in found:
