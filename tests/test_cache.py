@@ -12,7 +12,7 @@ import sys
 from conftest import ROOT, make_token
 
 from scanner.cache import read_sealed, write_sealed
-from scanner.rules.model import load_builtin
+from scanner.rules.model import load_builtin, rules_key
 
 
 def _rule_ids(cli, target, cache, *extra: str) -> list[str]:
@@ -53,6 +53,9 @@ def test_rules_read_from_the_cache_are_the_rules_of_the_packs(tmp_path, monkeypa
     assert [pickle.loads(pickle.dumps(r)) for r in cached[:3]] == built[:3]
     assert cached == built    # every field, documentation included
     assert [(r.name, r.examples) for r in cached] == [(r.name, r.examples) for r in built]
+    # Each cached rule brings its part of rules_key (the prefilter's cache key) ready-made.
+    assert all("_key" in r.__dict__ for r in cached) and not any("_key" in r.__dict__ for r in built)
+    assert rules_key(cached) == rules_key(built)
 
 
 def test_a_rules_cache_edited_in_place_is_rebuilt_not_used(cli, tmp_path):

@@ -197,13 +197,28 @@ def test_hook_path_does_not_import_gitpython_or_tqdm(repo: Path) -> None:
     stage(repo, "a.txt", "a\n")
     assert leakwarden("staged", cwd=repo).returncode == 0   # the cache is warm, as on every commit but the first
     code = ("import sys; from scanner.cli import main; rc = main(['staged']); "
-            "bad = [m for m in ('git', 'tqdm', 'detect_secrets', 'tomllib', 'regex', 'hashlib', 'json', 'difflib') "
+            "bad = [m for m in ('git', 'tqdm', 'detect_secrets', 'tomllib', 'regex', 'hashlib', 'json', 'difflib', "
+            "'scanner.engine.archives') "
             "if m in sys.modules]; "
             "print(bad); sys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, check=False,
                           stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == b"[]"
+
+
+def test_the_collector_is_paused_while_the_hook_starts(repo: Path) -> None:
+    """cli.PAUSE_GC: no collection runs while the hook starts; once its engine is built, what
+    start-up made is frozen and the collector runs again."""
+    stage(repo, "a.txt", "a\n")
+    code = ("import gc, sys; from scanner.cli import main; early = []; "
+            "gc.callbacks.append(lambda phase, info: phase == 'start' and gc.get_freeze_count() == 0 "
+            "and early.append(info)); rc = main(['staged']); "
+            "print(len(early), gc.isenabled(), gc.get_freeze_count() > 0); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, check=False,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [b"0", b"True", b"True"]
 
 
 def test_default_baseline_found_in_the_repo_given_with_repo(repo, tmp_path):
