@@ -282,6 +282,7 @@ def load_builtin() -> list[Rule]:
 # `rules list/show/check`, docs/rules.md and remediation plans read) as one blob.
 _DOC_FIELDS = ("name", "description", "examples", "negative_examples", "credential", "aliases")
 _CORE_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if not f.name.startswith("_") and f.name not in _DOC_FIELDS)
+_RECORD_SIZE = len(_CORE_FIELDS) + 4   # and _docs, _compiled, _in_files, _key: see load_builtin
 
 
 def _from_cache(parts: list[bytes] | None, stamp: str) -> list[Rule] | None:
@@ -298,7 +299,7 @@ def _from_cache(parts: list[bytes] | None, stamp: str) -> list[Rule] | None:
             # Every field is in the record, which becomes the rule's __dict__ as it is: __init__
             # would only fill in defaults, and copying 23 fields into each of ~500 rules cost
             # a few ms of every commit hook.
-            if not isinstance(record, dict):
+            if not isinstance(record, dict) or len(record) != _RECORD_SIZE:
                 return None
             rule = new(Rule)
             rule.__dict__ = record
