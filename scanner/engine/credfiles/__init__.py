@@ -65,6 +65,12 @@ PARSERS = {
     "xml": "configs:xml_fields",
     "pairs": "configs:pairs",
     "sql": "configs:sql_dump",
+    "plist": "configs:plist",
+    "php": "scripts:php",
+    "ruby": "scripts:ruby",
+    "shell-history": "scripts:shell_history",
+    "rdp": "keyfiles:rdp",
+    "jenkins-secret": "keyfiles:jenkins_secret",
 }
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from scanner.engine.credfiles import Hit
     from scanner.rules.model import Rule
 
-_CRED_URL = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:@/\s]*)(?::(?P<password>[^@/\s]*))?@[^\s/]+")
+CRED_URL = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:@/\s]*)(?::(?P<password>[^@/\s]*))?@[^\s/]+")
 _INI = re.compile(rb"^\s*(?P<key>[A-Za-z0-9_.@-]+)\s*[=:]\s*(?P<value>.*?)\s*$")
 _INI_EQ = re.compile(rb"^\s*(?P<key>[^\s=]+)\s*=\s*(?P<value>.*?)\s*$")    # npm keys hold ':' and '/'
 _WORD = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\S+')
@@ -25,7 +25,7 @@ def url_userinfo(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """``scheme://user:password@host`` per line (git's credential store); a bare user is a token."""
     hits = []
     for off, line in lines(data):
-        for m in _CRED_URL.finditer(line):
+        for m in CRED_URL.finditer(line):
             group = "password" if m.group("password") else "user"
             value = pct_unquote(m.group(group).decode("utf-8", "replace"))
             if live(value):
