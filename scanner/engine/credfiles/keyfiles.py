@@ -1,4 +1,5 @@
-"""Key files and password stores known by name: SSH identities, PuTTY keys, PKCS#12, KeePass, Firefox.
+"""Key files and password stores known by name: SSH identities, PuTTY keys, PKCS#12, KeePass, Firefox,
+Jenkins' encryption keys, Remote Desktop files with a saved password.
 
 Several are binary, which the content rules never see; they are reported by name plus a
 magic-number check, so a text file that happens to be called ``cert.p12`` is not. An
@@ -91,7 +92,7 @@ def sqlite(rule: Rule, path: str, data: bytes) -> list[Hit]:
     return [_file_level(data, f"SQLite database {path.replace(chr(92), '/').rpartition('/')[2]}")]
 
 
-_RDP_SETTING = re.compile(r"^(?P<key>[^:\r\n]{1,60}):(?P<type>[isb]):(?P<value>[^\r\n]{1,8192})$", re.MULTILINE)
+_RDP_SETTING = re.compile(r"^(?P<key>[^:\r\n]{1,60}):(?P<type>[isb]):(?P<value>[^\r\n]{1,8192})\r?$", re.MULTILINE)
 _HEX_BLOB = re.compile(r"[0-9A-Fa-f]{64,}")
 
 

@@ -146,7 +146,7 @@ _HISTORY_SHAPES = [
     ("pwd", re.compile(rb"""(?<![\w$])pwd\s*:\s*(?P<value>'[^'\n]*'|"[^"\n]*")""")),
 ]
 _USER_PASS = re.compile(_CMD + rb"curl|wget|http|https|lftp|smbclient|rpcclient" + _REST
-                        + rb"(?:-u\s*|--user(?:=|\s+)|-U\s*)" + _ARG)
+                        + rb"(?:-[A-Za-z]{0,5}[uU]\s*|--user(?:=|\s+))" + _ARG)
 _HTPASSWD = re.compile(_CMD + rb"htpasswd)\s+(?P<args>[^\n;|&]{1,400})")
 _ENV_ASSIGN = re.compile(rb"(?:^|[\s;&|(])(?:export\s+|set\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]{0,80})=" + _ARG)
 _PASS_NAME = re.compile(r"(?:^|_)(?:[a-z]{0,12}pass(?:word|wd)|pass|sshpass|pwd|[a-z]{0,12}secret|secret_?key|token|"
