@@ -71,6 +71,8 @@ PARSERS = {
     "shell-history": "scripts:shell_history",
     "rdp": "keyfiles:rdp",
     "jenkins-secret": "keyfiles:jenkins_secret",
+    "java-keystore": "keyfiles:java_keystore",
+    "token-file": "keyfiles:token_file",
 }
 
 

@@ -28,7 +28,7 @@ _XML_ATTR = re.compile(rb"""\s(?P<key>[A-Za-z_][\w.:-]{0,60})\s*=\s*(?P<q>["'])(
 _XML_NAMED = re.compile(rb"""<(?P<tag>[A-Za-z_][\w.:-]{0,60})\s[^<>]{0,300}?\bname\s*=\s*(?P<q>["'])(?P<key>[^"'<>]{1,100})(?P=q)"""
                         rb"""[^<>]{0,300}>(?P<value>[^<]{1,8192})</(?P=tag)\s*>""")
 _PLIST_PAIR = re.compile(rb"<key>\s*(?P<key>[^<]{1,100}?)\s*</key>\s*<string>(?P<value>[^<]{0,8192})</string>")
-_XML_OPTION = re.compile(rb"""name\s*=\s*"(?P<key>[^"<>]{1,60})"\s+value\s*=\s*"(?P<value>[^"<>\n]{1,8192})\"""")
+_XML_OPTION = re.compile(rb"""(?<![\w-])(?:name|key)\s*=\s*"(?P<key>[^"<>]{1,60})"\s+value\s*=\s*"(?P<value>[^"<>\n]{1,8192})\"""")
 _PAIR = re.compile(rb"""(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,80})\s*[=:]\s*(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s"',;]+)""")
 _BASE64 = re.compile(rb'encoding\s*=\s*"base64"')
 
@@ -67,7 +67,8 @@ def xml_fields(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """An XML setting named by one of the rule's fields, in any of its usual shapes: an element
     (``<Pass encoding="base64">...</Pass>``), an element named by its ``name`` attribute
     (Hibernate's ``<property name="connection.password">...</property>``), an attribute
-    (``password="..."``), or a JetBrains option (``<option name="password" value="..."/>``)."""
+    (``password="..."``), or a name and a value (JetBrains' ``<option name="password" value="..."/>``,
+    NuGet's ``<add key="ClearTextPassword" value="..."/>``)."""
     is_field = wanted(rule)
     hits = []
     seen: set[int] = set()

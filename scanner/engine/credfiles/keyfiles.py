@@ -132,3 +132,24 @@ def jenkins_secret(rule: Rule, path: str, data: bytes) -> list[Hit]:
     if 32 <= len(data) <= 4096 and len(data) % 16 == 0 and len(set(data)) > 32:
         return [_file_level(data, "Jenkins hudson.util.Secret")]
     return []
+
+
+_JKS_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
+
+
+def java_keystore(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A Java key store: JKS or JCEKS by their magic number, or PKCS#12 (keytool's default since Java 9)."""
+    if data.startswith(_JKS_MAGIC) and len(data) >= 12:
+        return [_file_level(data, "Java key store (JKS)" if data[0] == 0xFE else "Java key store (JCEKS)")]
+    return pkcs12(rule, path, data)
+
+
+_TOKEN_FILE = re.compile(rb"^\s*([\x21-\x7e]{16,512})\s*$")
+
+
+def token_file(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A file that is one token and nothing else (the Vault CLI's ``~/.vault-token``)."""
+    m = _TOKEN_FILE.match(data)
+    if not m or not live(m.group(1).decode()):
+        return []
+    return [Hit(m.start(1), m.end(1), "token", m.group(1).decode())]
