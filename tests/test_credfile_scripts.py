@@ -102,7 +102,7 @@ def test_history_commands_without_a_password_are_clean(tmp_path: Path) -> None:
         "export DB_PASSWORD=$(pass show db)\nPGPASSWORD=\"$PGPASS\" psql\nexport GITHUB_TOKEN=`gh auth token`\n"
         "docker login --password-stdin < t\ncurl -u \"$USER:$TOKEN\" https://x\nssh -p 2222 anna@host\n"
         "export PASSWORD_STORE_DIR=~/.pw\ngit clone git@github.com:acme/shop.git\nhtpasswd -c .htpasswd anna\n"
-        "mysql -uroot -ppassword\n")})
+        "mysql -uroot -ppassword\nexport AWS_SESSION_TOKEN=$3\nmfa_token=${2}\n")})
     code, doc, _ = _scan(tmp_path)
     assert (code, doc["findings"]) == (0, [])
 
@@ -151,3 +151,38 @@ def test_sequel_pro_and_hibernate(tmp_path: Path) -> None:
     assert {("Favorites.plist", "sequel-pro-favorite-password", sp),
             ("src/main/resources/hibernate.cfg.xml", "hibernate-connection-password", hib),
             ("hibernate.properties", "hibernate-properties-password", props)} <= got
+
+
+def test_developer_tool_dotfiles(tmp_path: Path) -> None:
+    v = {k: rand(20) for k in ("vault", "boto", "composer", "cargo", "maven", "nuget", "gradle", "tfrc", "winscp",
+                               "pidgin", "hg", "bundle", "git", "mysqli")}
+    files = {
+        ".vault-token": (v["vault"], "vault-token-file"),
+        ".boto": (f"[Credentials]\ngs_oauth2_refresh_token = {v['boto']}\n", "boto-config-secret"),
+        "auth.json": ('{"http-basic": {"repo.corp.test": {"username": "u", "password": "%s"}}}' % v["composer"],
+                      "composer-auth-credential"),
+        ".cargo/credentials.toml": (f'[registry]\ntoken = "{v["cargo"]}"\n', "cargo-credentials-token"),
+        ".m2/settings.xml": (f"<settings><servers><server><id>r</id><password>{v['maven']}</password></server>"
+                             "</servers></settings>\n", "maven-settings-password"),
+        "NuGet.Config": (f'<packageSourceCredentials><corp><add key="ClearTextPassword" value="{v["nuget"]}" />'
+                         "</corp></packageSourceCredentials>\n", "nuget-config-password"),
+        "gradle.properties": (f"org.gradle.jvmargs=-Xmx2g\nsonatypePassword={v['gradle']}\n", "gradle-properties-secret"),
+        ".terraformrc": (f'credentials "app.terraform.io" {{\n  token = "{v["tfrc"]}"\n}}\n', "terraform-cli-token"),
+        "WinSCP.ini": (f"[Sessions\\web]\nHostName=web\nPassword={v['winscp']}\n", "winscp-session-password"),
+        ".purple/accounts.xml": (f"<account><password>{v['pidgin']}</password></account>\n", "pidgin-account-password"),
+        ".hg/hgrc": (f"[auth]\ncorp.prefix = hg.corp.test\ncorp.password = {v['hg']}\n", "mercurial-auth-password"),
+        ".bundle/config": (f'---\nBUNDLE_GEMS__CORP__TEST: "{v["bundle"]}"\n', "bundler-config-credential"),
+        ".gitconfig": (f"[github]\n\ttoken = {v['git']}\n", "gitconfig-token"),
+        "www/connect.php": (f"<?php\n$link = mysqli_connect('localhost', 'root', '{v['mysqli']}', 'shop');\n",
+                            "php-config-password"),
+    }
+    write(tmp_path, {path: content for path, (content, _) in files.items()})
+    write(tmp_path, {"certs/server.jks": b"\xfe\xed\xfe\xed\x00\x00\x00\x02" + os.urandom(64),
+                     "android/app/debug.keystore": b"\xfe\xed\xfe\xed\x00\x00\x00\x02" + os.urandom(64)})
+    code, doc, out = _scan(tmp_path, "--show-secrets")
+    got = {(f["path"], f["rule_id"]): f for f in doc["findings"]}
+    for (path, (_, rule)), value in zip(files.items(), v.values(), strict=True):
+        assert (path, rule) in got and got[(path, rule)]["secret"] == value, (path, rule, sorted(got))
+    assert ("certs/server.jks", "java-keystore") in got
+    # Android's per-machine debug key store, with its published password, is no leak.
+    assert not [f for f in doc["findings"] if f["path"] == "android/app/debug.keystore"]

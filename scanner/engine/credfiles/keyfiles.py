@@ -138,7 +138,11 @@ _JKS_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
 
 
 def java_keystore(rule: Rule, path: str, data: bytes) -> list[Hit]:
-    """A Java key store: JKS or JCEKS by their magic number, or PKCS#12 (keytool's default since Java 9)."""
+    """A Java key store: JKS or JCEKS by their magic number, or PKCS#12 (keytool's default since Java 9).
+    Android's ``debug.keystore`` is left alone: the SDK makes one per machine, with the published
+    password ``android``, and it signs nothing that ships (project templates commit one)."""
+    if path.replace("\\", "/").rpartition("/")[2] == "debug.keystore":
+        return []
     if data.startswith(_JKS_MAGIC) and len(data) >= 12:
         return [_file_level(data, "Java key store (JKS)" if data[0] == 0xFE else "Java key store (JCEKS)")]
     return pkcs12(rule, path, data)

@@ -37,8 +37,13 @@ _PHP_ASSIGN = re.compile(
     rb"|\$(?P<var>[A-Za-z_]\w{0,80})(?P<index>(?:" + _INDEX + rb"){0,6}))\s*=\s*" + _LITERAL + _PHP_END)
 _PHP_ENTRY = re.compile(rb"""(?P<q>['"])(?P<key>[A-Za-z_][\w.-]{0,80})(?P=q)\s*=>\s*""" + _LITERAL + _PHP_END)
 _PHP_DEFINE = re.compile(rb"""\bdefine\s*\(\s*(?P<q>['"])(?P<key>\w{1,80})(?P=q)\s*,\s*""" + _LITERAL + rb"\s*\)")
+# mysqli_connect('host', 'user', 'password', ...), new mysqli(...), new PDO($dsn, 'user', 'password').
+_PHP_CONNECT = re.compile(rb"(?i)(?P<conn>\bmysqli?_p?connect|\bnew\s+mysqli|\bnew\s+PDO)\s*\(\s*(?:" + _SQ + rb"|" + _DQ
+                          + rb"|\$\w{1,40})\s*,\s*(?:" + _SQ + rb"|" + _DQ + rb"|\$\w{1,40})\s*,\s*" + _LITERAL + rb"(?=\s*[,)])")
 _LAST_INDEX = re.compile(rb"""\[\s*['"]?\$?(?P<key>[\w.-]{1,80})['"]?\s*\]\s*$""")
 _INTERPOLATED = re.compile(r"\$[A-Za-z_{]|\{\$|#\{")
+_NOT_A_VALUE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|(?:application|text|image)/[\w.+-]+")
+_VALIDATION = re.compile(r"[a-z_]+(?:[:\[][^|]*)?(?:\|[a-z_]+(?:[:\[][^|]*)?)+")
 _CODE_COMMENT = (b"//", b"#", b"*", b"/*", b"<!--")
 
 _RB_END = rb"(?=\s*(?:$|#|;|,|\)|\}|\bif\b|\bunless\b))"
@@ -56,9 +61,12 @@ _RB_LHS_KEY = re.compile(rb"""(?:\.|^|::)(?P<key>\w+)$|\[\s*:?['"]?(?P<idx>[\w.-
 
 
 def _literal(raw: bytes) -> str | None:
-    """The text of a quoted literal, or None for an interpolated string (which is code)."""
+    """The text of a quoted literal, or None for what is not a stored credential: an
+    interpolated string (code), a message or label (words with spaces), a flag (``0``), a
+    validation rule (``required|min:8``), the name of an environment variable, a MIME type."""
     text = raw[1:-1].decode("utf-8", "replace")
-    if raw[:1] == b'"' and _INTERPOLATED.search(text):
+    if raw[:1] == b'"' and _INTERPOLATED.search(text) or " " in text.strip() or len(text) < 3 \
+            or _VALIDATION.fullmatch(text) or _NOT_A_VALUE.fullmatch(text):
         return None
     return re.sub(r"\\([\\'\"])", r"\1", text)
 
@@ -86,6 +94,8 @@ def _code_hits(rule: Rule, data: bytes, shapes: list[re.Pattern[bytes]],
 
 def _php_key(m: re.Match[bytes]) -> str:
     groups = m.groupdict()
+    if "conn" in groups:
+        return "connect_password"
     if groups.get("prop"):
         return m.group("prop").decode()
     if groups.get("var"):
@@ -97,8 +107,9 @@ def _php_key(m: re.Match[bytes]) -> str:
 def php(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """PHP settings for the rule's fields: ``$wgDBpassword = "...";``, ``$cfg['Servers'][$i]
     ['password'] = '...';`` (the last index names it), ``public $password = '...';``,
-    ``'password' => '...',`` in an array, and ``define('DB_PASS', '...')``."""
-    return _code_hits(rule, data, [_PHP_ASSIGN, _PHP_ENTRY, _PHP_DEFINE], _php_key)
+    ``'password' => '...',`` in an array, ``define('DB_PASS', '...')``, and the password argument
+    of ``mysqli_connect``, ``new mysqli`` and ``new PDO`` (field ``connect_password``)."""
+    return _code_hits(rule, data, [_PHP_ASSIGN, _PHP_ENTRY, _PHP_DEFINE, _PHP_CONNECT], _php_key)
 
 
 def _ruby_key(m: re.Match[bytes]) -> str:
@@ -106,7 +117,9 @@ def _ruby_key(m: re.Match[bytes]) -> str:
     if "lhs" in groups:
         last = _RB_LHS_KEY.search(m.group("lhs"))
         return (last.group("key") or last.group("idx")).decode() if last else ""
-    for name in ("key", "k1", "k2", "k3"):
+    if "name" in groups:
+        return "omniauth_provider"     # a call, not a hash key named `provider`
+    for name in ("k1", "k2", "k3"):
         if groups.get(name):
             return m.group(name).decode()
     return ""
@@ -115,8 +128,8 @@ def _ruby_key(m: re.Match[bytes]) -> str:
 def ruby(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """Ruby settings for the rule's fields: ``config.secret_key_base = '...'`` (the last name
     of the receiver chain, or ``knife[:key]``'s index), hash pairs (``aws_secret_access_key:
-    '...'``, ``:password => '...'``), and OmniAuth's ``provider :github, 'id', 'secret'``, whose
-    field is ``provider``."""
+    '...'``, ``:password => '...'``), and OmniAuth's ``provider :github, 'id', 'secret'`` (and
+    Devise's ``config.omniauth``), whose field is ``omniauth_provider``."""
     return _code_hits(rule, data, [_RB_ASSIGN, _RB_PAIR, _RB_PROVIDER], _ruby_key)
 
 
@@ -151,7 +164,7 @@ _HTPASSWD = re.compile(_CMD + rb"htpasswd)\s+(?P<args>[^\n;|&]{1,400})")
 _ENV_ASSIGN = re.compile(rb"(?:^|[\s;&|(])(?:export\s+|set\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]{0,80})=" + _ARG)
 _PASS_NAME = re.compile(r"(?:^|_)(?:[a-z]{0,12}pass(?:word|wd)|pass|sshpass|pwd|[a-z]{0,12}secret|secret_?key|token|"
                         r"api_?key|apikey|access_?key|private_?key|credentials?)(?:_|$)", re.IGNORECASE)
-_EXPANSION = re.compile(rb"\$[A-Za-z_{(]|`")
+_EXPANSION = re.compile(rb"\$[\w{(@*#?$!-]|`")
 _WORDS = re.compile(rb"""'[^'\n]*'|"(?:[^"\\\n]|\\.)*"|\S+""")
 _OCTAL_SPACE = b"\\040"   # libedit's mysql client writes spaces in its history as \040
 
