@@ -186,3 +186,16 @@ def test_developer_tool_dotfiles(tmp_path: Path) -> None:
     assert ("certs/server.jks", "java-keystore") in got
     # Android's per-machine debug key store, with its published password, is no leak.
     assert not [f for f in doc["findings"] if f["path"] == "android/app/debug.keystore"]
+
+
+def test_django_settings_password(tmp_path: Path) -> None:
+    db, mail = rand(16), "hunter" + rand(2, "0123456789")
+    write(tmp_path, {
+        "shop/settings.py": ("DATABASES = {\n    'default': {\n        'USER': 'shop',\n"
+                             f"        'PASSWORD': '{db}',\n    }}\n}}\nEMAIL_HOST_PASSWORD = \"{mail}\"\n"),
+        "shop/settings/base.py": ("DATABASES = {'default': {'PASSWORD': os.environ.get('DB_PASSWORD', '')}}\n"
+                                  "AUTH_PASSWORD_VALIDATORS = []\nAPI_TOKEN = f'{PREFIX}-x'\nNEXT_TOKEN = 'next_token'\n"),
+    })
+    code, doc, _ = _scan(tmp_path, "--show-secrets")
+    got = {(f["path"], f["line"], f["secret"], f["confidence"]) for f in doc["findings"]}
+    assert got == {("shop/settings.py", 4, db, "high"), ("shop/settings.py", 7, mail, "medium")}

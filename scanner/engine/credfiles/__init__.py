@@ -68,11 +68,13 @@ PARSERS = {
     "plist": "configs:plist",
     "php": "scripts:php",
     "ruby": "scripts:ruby",
+    "python": "scripts:python",
     "shell-history": "scripts:shell_history",
     "rdp": "keyfiles:rdp",
     "jenkins-secret": "keyfiles:jenkins_secret",
     "java-keystore": "keyfiles:java_keystore",
     "token-file": "keyfiles:token_file",
+    "password-store": "keyfiles:password_store",
 }
 
 

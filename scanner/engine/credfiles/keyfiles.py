@@ -157,3 +157,14 @@ def token_file(rule: Rule, path: str, data: bytes) -> list[Hit]:
     if not m or not live(m.group(1).decode()):
         return []
     return [Hit(m.start(1), m.end(1), "token", m.group(1).decode())]
+
+
+# Password Safe v3, a macOS keychain, a KDE wallet: every password in them behind one master password.
+_STORE_MAGIC = {b"PWS3": "Password Safe database", b"kych": "macOS keychain", b"KWALLET\n\r\x00\r\n": "KDE wallet"}
+
+
+def password_store(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    for magic, what in _STORE_MAGIC.items():
+        if data.startswith(magic) and len(data) > len(magic) + 8:
+            return [_file_level(data, what)]
+    return []

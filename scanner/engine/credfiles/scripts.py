@@ -1,9 +1,9 @@
 """Parsers for configuration written as code, and for shell histories.
 
-PHP and Ruby applications keep their database password, session secret or OAuth client
-secret in a source file with a well-known name (MediaWiki's ``LocalSettings.php``,
-phpMyAdmin's ``config.inc.php``, Joomla's ``configuration.php``, Rails' initializers). Only a
-literal that is the whole right-hand side counts: ``$x = 'abc' . $y;``, ``getenv(...)``,
+PHP, Ruby and Python applications keep their database password, session secret or OAuth client
+secret in a source file with a well-known name (MediaWiki's ``LocalSettings.php``, phpMyAdmin's
+``config.inc.php``, Joomla's ``configuration.php``, Rails' initializers, Django's ``settings.py``).
+Only a literal that is the whole right-hand side counts: ``$x = 'abc' . $y;``, ``getenv(...)``,
 ``ENV[...]`` and interpolated strings are code, not a stored credential.
 
 A shell, MySQL or psql history keeps every command typed, with the passwords given on the
@@ -42,7 +42,7 @@ _PHP_CONNECT = re.compile(rb"(?i)(?P<conn>\bmysqli?_p?connect|\bnew\s+mysqli|\bn
                           + rb"|\$\w{1,40})\s*,\s*(?:" + _SQ + rb"|" + _DQ + rb"|\$\w{1,40})\s*,\s*" + _LITERAL + rb"(?=\s*[,)])")
 _LAST_INDEX = re.compile(rb"""\[\s*['"]?\$?(?P<key>[\w.-]{1,80})['"]?\s*\]\s*$""")
 _INTERPOLATED = re.compile(r"\$[A-Za-z_{]|\{\$|#\{")
-_NOT_A_VALUE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|(?:application|text|image)/[\w.+-]+")
+_NOT_A_VALUE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+|(?:application|text|image)/[\w.+-]+")
 _VALIDATION = re.compile(r"[a-z_]+(?:[:\[][^|]*)?(?:\|[a-z_]+(?:[:\[][^|]*)?)+")
 _CODE_COMMENT = (b"//", b"#", b"*", b"/*", b"<!--")
 
@@ -57,13 +57,16 @@ _RB_PAIR = re.compile(rb"""(?:(?<![\w:]):(?P<k1>\w{1,80})\s*=>|(?<![\w:])(?P<k2>
 # OmniAuth's `provider :github, 'client id', 'client secret'` (and Devise's `config.omniauth`).
 _RB_PROVIDER = re.compile(rb"(?<!\w)(?P<key>provider|omniauth)\s*\(?\s*:(?P<name>\w{1,60})\s*,\s*(?:" + _SQ + rb"|"
                           + _DQ + rb")\s*,\s*" + _LITERAL + rb"(?=\s*(?:$|,|\)|#))")
+# Python: the same assignments as Ruby's (`EMAIL_HOST_PASSWORD = '...'`), and dict items ('PASSWORD': '...').
+_PY_PAIR = re.compile(rb"""(?P<q>['"])(?P<k3>[\w.-]{1,80})(?P=q)\s*:\s*""" + _LITERAL + _RB_END)
 _RB_LHS_KEY = re.compile(rb"""(?:\.|^|::)(?P<key>\w+)$|\[\s*:?['"]?(?P<idx>[\w.-]+)['"]?\s*\]$""")
 
 
 def _literal(raw: bytes) -> str | None:
     """The text of a quoted literal, or None for what is not a stored credential: an
     interpolated string (code), a message or label (words with spaces), a flag (``0``), a
-    validation rule (``required|min:8``), the name of an environment variable, a MIME type."""
+    validation rule (``required|min:8``), the name of an environment variable or a variable
+    (``next_token``), a MIME type."""
     text = raw[1:-1].decode("utf-8", "replace")
     if raw[:1] == b'"' and _INTERPOLATED.search(text) or " " in text.strip() or len(text) < 3 \
             or _VALIDATION.fullmatch(text) or _NOT_A_VALUE.fullmatch(text):
@@ -131,6 +134,12 @@ def ruby(rule: Rule, path: str, data: bytes) -> list[Hit]:
     '...'``, ``:password => '...'``), and OmniAuth's ``provider :github, 'id', 'secret'`` (and
     Devise's ``config.omniauth``), whose field is ``omniauth_provider``."""
     return _code_hits(rule, data, [_RB_ASSIGN, _RB_PAIR, _RB_PROVIDER], _ruby_key)
+
+
+def python(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """Python settings for the rule's fields: ``EMAIL_HOST_PASSWORD = '...'`` and dict items
+    (Django's ``DATABASES = {'default': {'PASSWORD': '...'}}``); an f-string is code."""
+    return _code_hits(rule, data, [_RB_ASSIGN, _PY_PAIR], _ruby_key)
 
 
 # -- Shell, MySQL and psql histories -------------------------------------------------------------
