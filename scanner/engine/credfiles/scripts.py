@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from scanner.engine.credfiles.configs import sql_passwords
 from scanner.engine.credfiles.dotenv import ABOUT
 from scanner.engine.credfiles.stores import CRED_URL
-from scanner.engine.credfiles.values import hit, lines, live, wanted
+from scanner.engine.credfiles.values import hit, live, wanted
 
 if TYPE_CHECKING:
     from scanner.engine.credfiles import Hit
@@ -33,9 +33,9 @@ _LITERAL = rb"(?P<value>" + _SQ + rb"|" + _DQ + rb")"
 _PHP_END = rb"(?=\s*(?:[;,)\]]|$|//|#|\?>))"
 _INDEX = rb"\s*\[\s*(?:'[^'\n]{0,80}'|\"[^\"\n]{0,80}\"|\$?\w{1,40})\s*\]"
 _PHP_ASSIGN = re.compile(
-    rb"(?:(?<![\w$])(?:(?:public|private|protected|var|static|const)\s+){1,3}\$?(?P<prop>[A-Za-z_]\w{0,80})"
+    rb"(?m)(?:(?<![\w$])(?:(?:public|private|protected|var|static|const)\s+){1,3}\$?(?P<prop>[A-Za-z_]\w{0,80})"
     rb"|\$(?P<var>[A-Za-z_]\w{0,80})(?P<index>(?:" + _INDEX + rb"){0,6}))\s*=\s*" + _LITERAL + _PHP_END)
-_PHP_ENTRY = re.compile(rb"""(?P<q>['"])(?P<key>[A-Za-z_][\w.-]{0,80})(?P=q)\s*=>\s*""" + _LITERAL + _PHP_END)
+_PHP_ENTRY = re.compile(rb"""(?m)(?P<q>['"])(?P<key>[A-Za-z_][\w.-]{0,80})(?P=q)\s*=>\s*""" + _LITERAL + _PHP_END)
 _PHP_DEFINE = re.compile(rb"""\bdefine\s*\(\s*(?P<q>['"])(?P<key>\w{1,80})(?P=q)\s*,\s*""" + _LITERAL + rb"\s*\)")
 # mysqli_connect('host', 'user', 'password', ...), new mysqli(...), new PDO($dsn, 'user', 'password').
 _PHP_CONNECT = re.compile(rb"(?i)(?P<conn>\bmysqli?_p?connect|\bnew\s+mysqli|\bnew\s+PDO)\s*\(\s*(?:" + _SQ + rb"|" + _DQ
@@ -45,20 +45,21 @@ _INTERPOLATED = re.compile(r"\$[A-Za-z_{]|\{\$|#\{")
 _NOT_A_VALUE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:_[a-z]+)+|(?:application|text|image)/[\w.+-]+")
 _VALIDATION = re.compile(r"[a-z_]+(?:[:\[][^|]*)?(?:\|[a-z_]+(?:[:\[][^|]*)?)+")
 _CODE_COMMENT = (b"//", b"#", b"*", b"/*", b"<!--")
+_INDENT = re.compile(rb"[ \t]*")
 
 _RB_END = rb"(?=\s*(?:$|#|;|,|\)|\}|\bif\b|\bunless\b))"
 _RB_ASSIGN = re.compile(
-    rb"(?<![\w:.])(?P<lhs>[A-Za-z_][\w:]{0,120}(?:\.[A-Za-z_]\w{0,80}){0,6}"
+    rb"(?m)(?<![\w:.])(?P<lhs>[A-Za-z_][\w:]{0,120}(?:\.[A-Za-z_]\w{0,80}){0,6}"
     rb"(?:\[\s*(?::\w{1,80}|'[\w.-]{1,80}'|\"[\w.-]{1,80}\")\s*\])?)\s*(?:\|\|)?=(?![=~>])\s*"
     # `ENV['SECRET_TOKEN'] || '...'`: the fallback is the secret whenever the variable is unset.
     rb"(?:ENV\[[^\]\n]{1,80}\]\s*\|\|\s*)?" + _LITERAL + _RB_END)
-_RB_PAIR = re.compile(rb"""(?:(?<![\w:]):(?P<k1>\w{1,80})\s*=>|(?<![\w:])(?P<k2>\w{1,80}):\s|(?P<q>['"])(?P<k3>[\w.-]{1,80})(?P=q)\s*=>)\s*"""
+_RB_PAIR = re.compile(rb"""(?m)(?:(?<![\w:]):(?P<k1>\w{1,80})\s*=>|(?<![\w:])(?P<k2>\w{1,80}):\s|(?P<q>['"])(?P<k3>[\w.-]{1,80})(?P=q)\s*=>)\s*"""
                       + _LITERAL + _RB_END)
 # OmniAuth's `provider :github, 'client id', 'client secret'` (and Devise's `config.omniauth`).
-_RB_PROVIDER = re.compile(rb"(?<!\w)(?P<key>provider|omniauth)\s*\(?\s*:(?P<name>\w{1,60})\s*,\s*(?:" + _SQ + rb"|"
+_RB_PROVIDER = re.compile(rb"(?m)(?<!\w)(?P<key>provider|omniauth)\s*\(?\s*:(?P<name>\w{1,60})\s*,\s*(?:" + _SQ + rb"|"
                           + _DQ + rb")\s*,\s*" + _LITERAL + rb"(?=\s*(?:$|,|\)|#))")
 # Python: the same assignments as Ruby's (`EMAIL_HOST_PASSWORD = '...'`), and dict items ('PASSWORD': '...').
-_PY_PAIR = re.compile(rb"""(?P<q>['"])(?P<k3>[\w.-]{1,80})(?P=q)\s*:\s*""" + _LITERAL + _RB_END)
+_PY_PAIR = re.compile(rb"""(?m)(?P<q>['"])(?P<k3>[\w.-]{1,80})(?P=q)\s*:\s*""" + _LITERAL + _RB_END)
 _RB_LHS_KEY = re.compile(rb"""(?:\.|^|::)(?P<key>\w+)$|\[\s*:?['"]?(?P<idx>[\w.-]+)['"]?\s*\]$""")
 
 
@@ -78,21 +79,23 @@ def _code_hits(rule: Rule, data: bytes, shapes: list[re.Pattern[bytes]],
                key_of: Callable[[re.Match[bytes]], str]) -> list[Hit]:
     is_field = wanted(rule)
     hits = []
-    for off, line in lines(data):
-        if line.lstrip().startswith(_CODE_COMMENT):
-            continue
-        seen: set[int] = set()
-        for pattern in shapes:
-            for m in pattern.finditer(line):
-                key = key_of(m)
-                if not key or m.start("value") in seen or not is_field(key):
-                    continue
-                seen.add(m.start("value"))
-                value = _literal(m.group("value"))
-                if value is not None and live(value):
-                    details = {"provider": m.group("name").decode()} if "name" in m.re.groupindex else {}
-                    hits.append(hit(off + m.start("value") + 1, off + m.end("value") - 1, key, value, **details))
-    return hits
+    seen: set[int] = set()
+    commented: dict[int, bool] = {}    # line start -> does the line start with a comment marker?
+    for pattern in shapes:
+        for m in pattern.finditer(data):
+            key = key_of(m)
+            if not key or m.start("value") in seen or not is_field(key):
+                continue
+            seen.add(m.start("value"))
+            start = data.rfind(b"\n", 0, m.start()) + 1
+            if start not in commented:
+                indent = _INDENT.match(data, start)
+                commented[start] = data.startswith(_CODE_COMMENT, indent.end() if indent else start)
+            value = None if commented[start] else _literal(m.group("value"))
+            if value is not None and live(value):
+                details = {"provider": m.group("name").decode()} if "name" in m.re.groupindex else {}
+                hits.append(hit(m.start("value") + 1, m.end("value") - 1, key, value, **details))
+    return sorted(hits, key=lambda h: h.start)
 
 
 def _php_key(m: re.Match[bytes]) -> str:
@@ -143,38 +146,38 @@ def python(rule: Rule, path: str, data: bytes) -> list[Hit]:
 
 
 # -- Shell, MySQL and psql histories -------------------------------------------------------------
-_ARG = rb"""(?P<value>'[^'\n]*'|"(?:[^"\\\n]|\\.)*"|\$\([^)\n]{0,400}\)|`[^`\n]{0,400}`|(?:[^\s'"`;|&<>()\\]|\\.)+)"""
+_ARG = rb"""(?P<value>'[^'\n]{0,1024}'|"(?:[^"\\\n]|\\.){0,1024}"|\$\([^)\n]{0,400}\)|`[^`\n]{0,400}`|(?:[^\s'"`;|&<>()\\]|\\.){1,1024})"""
 _CMD = rb"(?<![\w.-])(?:"
-_REST = rb")\b[^\n;|&]{0,400}?\s"
+_REST = rb")\b[^\n;|&]{0,400}?[ \t]"
 # (field, pattern): the commands that take a password as an option value.
 _HISTORY_SHAPES = [
     # mysql -pSECRET: the value is glued to -p (a lone -p asks for it; -P is the port).
     ("mysql -p", re.compile(_CMD + rb"mysql\w{0,12}|mariadb[\w-]{0,12}" + _REST + rb"-p" + _ARG)),
-    ("sshpass -p", re.compile(_CMD + rb"sshpass" + _REST + rb"-p\s*" + _ARG)),
-    ("-p", re.compile(_CMD + rb"(?:docker|podman|buildah|skopeo|helm(?:\s+registry)?)\s+login|mongo(?:sh|dump|restore|export|import)?"
-                      + _REST + rb"-p\s+(?!-)" + _ARG)),
-    ("-a", re.compile(_CMD + rb"redis-cli" + _REST + rb"-a\s+(?!-)" + _ARG)),
-    ("-P", re.compile(_CMD + rb"sqlcmd|bcp|isql" + _REST + rb"-P\s*(?!-)" + _ARG)),
-    ("-w", re.compile(_CMD + rb"ldap(?:search|modify|add|delete|passwd|whoami|compare|modrdn)" + _REST + rb"-w\s*(?!-)" + _ARG)),
+    ("sshpass -p", re.compile(_CMD + rb"sshpass" + _REST + rb"-p[ \t]*" + _ARG)),
+    ("-p", re.compile(_CMD + rb"(?:docker|podman|buildah|skopeo|helm(?:[ \t]+registry)?)[ \t]+login|mongo(?:sh|dump|restore|export|import)?"
+                      + _REST + rb"-p[ \t]+(?!-)" + _ARG)),
+    ("-a", re.compile(_CMD + rb"redis-cli" + _REST + rb"-a[ \t]+(?!-)" + _ARG)),
+    ("-P", re.compile(_CMD + rb"sqlcmd|bcp|isql" + _REST + rb"-P[ \t]*(?!-)" + _ARG)),
+    ("-w", re.compile(_CMD + rb"ldap(?:search|modify|add|delete|passwd|whoami|compare|modrdn)" + _REST + rb"-w[ \t]*(?!-)" + _ARG)),
     ("/p", re.compile(_CMD + rb"xfreerdp|wlfreerdp|sdl-freerdp" + _REST + rb"/p:" + _ARG)),
-    ("-storepass", re.compile(rb"(?<![\w-])-(?P<opt>(?:src|dest|new)?(?:store|key)pass)\s+(?!-)(?:pass:)?" + _ARG)),
-    ("-passin", re.compile(rb"(?<![\w-])-pass(?:in|out)?\s+pass:" + _ARG)),
+    ("-storepass", re.compile(rb"(?<![\w-])-(?P<opt>(?:src|dest|new)?(?:store|key)pass)[ \t]+(?!-)(?:pass:)?" + _ARG)),
+    ("-passin", re.compile(rb"(?<![\w-])-pass(?:in|out)?[ \t]+pass:" + _ARG)),
     ("--password", re.compile(
         rb"(?<![\w-])--(?P<opt>[\w-]{0,40}?(?:password|passwd|pass|pwd|secret|token|api-key|api_key|apikey))"
-        rb"(?:=|\s+(?!-))" + _ARG)),
+        rb"(?:=|[ \t]+(?!-))" + _ARG)),
     # redis-cli's history: AUTH [user] password; the mongo shell's: db.auth(user, pwd), createUser({pwd: ...}).
-    ("AUTH", re.compile(rb"(?i)^\s*AUTH\s+(?:[^\s'\"]{1,100}\s+)?" + _ARG + rb"\s*$")),
+    ("AUTH", re.compile(rb"(?im)^[ \t]*AUTH[ \t]+(?:[^\s'\"]{1,100}[ \t]+)?" + _ARG + rb"[ \t\r]*$")),
     ("db.auth", re.compile(rb"""\bdb\.auth\s*\(\s*(['"])[^'"\n]{0,100}\1\s*,\s*(?P<value>'[^'\n]*'|"[^"\n]*")""")),
     ("pwd", re.compile(rb"""(?<![\w$])pwd\s*:\s*(?P<value>'[^'\n]*'|"[^"\n]*")""")),
 ]
 _USER_PASS = re.compile(_CMD + rb"curl|wget|http|https|lftp|smbclient|rpcclient" + _REST
-                        + rb"(?:-[A-Za-z]{0,5}[uU]\s*|--user(?:=|\s+))" + _ARG)
-_HTPASSWD = re.compile(_CMD + rb"htpasswd)\s+(?P<args>[^\n;|&]{1,400})")
-_ENV_ASSIGN = re.compile(rb"(?:^|[\s;&|(])(?:export\s+|set\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]{0,80})=" + _ARG)
+                        + rb"(?:-[A-Za-z]{0,5}[uU][ \t]*|--user(?:=|[ \t]+))" + _ARG)
+_HTPASSWD = re.compile(_CMD + rb"htpasswd)[ \t]+(?P<args>[^\n;|&]{1,400})")
+_ENV_ASSIGN = re.compile(rb"(?m)(?:^|[ \t;&|(])(?:export[ \t]+|set[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_]{0,80})=" + _ARG)
 _PASS_NAME = re.compile(r"(?:^|_)(?:[a-z]{0,12}pass(?:word|wd)|pass|sshpass|pwd|[a-z]{0,12}secret|secret_?key|token|"
                         r"api_?key|apikey|access_?key|private_?key|credentials?)(?:_|$)", re.IGNORECASE)
 _EXPANSION = re.compile(rb"\$[\w{(@*#?$!-]|`")
-_WORDS = re.compile(rb"""'[^'\n]*'|"(?:[^"\\\n]|\\.)*"|\S+""")
+_WORDS = re.compile(rb"""'[^'\n]{0,1024}'|"(?:[^"\\\n]|\\.){0,1024}"|\S{1,1024}""")
 _OCTAL_SPACE = b"\\040"   # libedit's mysql client writes spaces in its history as \040
 
 
@@ -216,36 +219,37 @@ def _htpasswd_password(args: bytes) -> tuple[int, bytes] | None:
     return rest[need - 1] if len(rest) >= need else None
 
 
-def _history_line(off: int, line: bytes) -> list[Hit]:
+def _history_hits(data: bytes) -> list[Hit]:
+    """Every shape over the whole history; the patterns stay within a line."""
     out: list[Hit] = []
     for field, pattern in _HISTORY_SHAPES:
-        for m in pattern.finditer(line):
+        for m in pattern.finditer(data):
             name = m.group("opt").decode() if "opt" in pattern.groupindex else field
-            found = _word_hit(off + m.start("value"), m.group("value"), name)
+            found = _word_hit(m.start("value"), m.group("value"), name)
             if found:
                 out.append(found)
-    for m in _USER_PASS.finditer(line):
+    for m in _USER_PASS.finditer(data):
         value, quote = _unquoted(m.group("value"))
         if _expanded(m.group("value")):
             continue
         user, sep, password = value.partition(":") if ":" in value else value.partition("%")
         if sep and user and live(password):
-            start = off + m.start("value") + quote + len(user.encode()) + 1
+            start = m.start("value") + quote + len(user.encode()) + 1
             out.append(hit(start, start + len(password.encode()), "user:password", password))
-    for m in _HTPASSWD.finditer(line):
+    for m in _HTPASSWD.finditer(data):
         word = _htpasswd_password(m.group("args"))
-        found = _word_hit(off + m.start("args") + word[0], word[1], "htpasswd -b") if word else None
+        found = _word_hit(m.start("args") + word[0], word[1], "htpasswd -b") if word else None
         if found:
             out.append(found)
-    for m in _ENV_ASSIGN.finditer(line):
+    for m in _ENV_ASSIGN.finditer(data):
         name = m.group("name").decode()
         if _PASS_NAME.search(name) and not ABOUT.search(name):
-            found = _word_hit(off + m.start("value"), m.group("value"), name)
+            found = _word_hit(m.start("value"), m.group("value"), name)
             if found:
                 out.append(found)
-    for m in CRED_URL.finditer(line):
+    for m in CRED_URL.finditer(data):
         if m.group("password"):
-            found = _word_hit(off + m.start("password"), m.group("password"), "url")
+            found = _word_hit(m.start("password"), m.group("password"), "url")
             if found:
                 out.append(found)
     return out
@@ -266,7 +270,7 @@ def shell_history(rule: Rule, path: str, data: bytes) -> list[Hit]:
             spaces.append(pos)
             pos += 1
         data = b" ".join(parts)
-    hits = [h for off, line in lines(data) for h in _history_line(off, line)]
+    hits = _history_hits(data)
     hits.extend(sql_passwords(data))
     # One value may fit two shapes (`--password=` of mysql also reads as an option): keep the first.
     unique = {(h.start, h.end): h for h in reversed(hits)}
