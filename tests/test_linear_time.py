@@ -72,6 +72,7 @@ def test_repeated_base64_line_is_decoded_once(engine):
 CREDFILE_INPUTS = {
     "php-index": ("config.php", lambda n: b"<?php $a" + b"['x']" * (n // 5)),
     "php-connect": ("connect.php", lambda n: b"mysqli_connect('a', " * (n // 20)),
+    "php-settings": ("config.php", lambda n: b"$db_pass = 'Zq7pLm2x'; " * (n // 24)),
     "shell-options": (".bash_history", lambda n: b"--pass" * (n // 6)),
     "shell-commands": (".bash_history", lambda n: b"mysql -u x " * (n // 11)),
     "shell-assignments": (".zshrc", lambda n: b"A_TOKEN=" * (n // 8)),

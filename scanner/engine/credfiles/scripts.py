@@ -82,12 +82,15 @@ def _code_hits(rule: Rule, data: bytes, shapes: list[re.Pattern[bytes]],
     seen: set[int] = set()
     commented: dict[int, bool] = {}    # line start -> does the line start with a comment marker?
     for pattern in shapes:
+        start = searched = 0     # the line start of the last match, and how far back it was looked for
         for m in pattern.finditer(data):
             key = key_of(m)
             if not key or m.start("value") in seen or not is_field(key):
                 continue
             seen.add(m.start("value"))
-            start = data.rfind(b"\n", 0, m.start()) + 1
+            # Matches come in order: look for the newline only since the last one (linear in the file).
+            start = max(start, data.rfind(b"\n", searched, m.start()) + 1)
+            searched = m.start()
             if start not in commented:
                 indent = _INDENT.match(data, start)
                 commented[start] = data.startswith(_CODE_COMMENT, indent.end() if indent else start)
