@@ -194,7 +194,7 @@ def test_django_settings_password(tmp_path: Path) -> None:
         "shop/settings.py": ("DATABASES = {\n    'default': {\n        'USER': 'shop',\n"
                              f"        'PASSWORD': '{db}',\n    }}\n}}\nEMAIL_HOST_PASSWORD = \"{mail}\"\n"),
         "shop/settings/base.py": ("DATABASES = {'default': {'PASSWORD': os.environ.get('DB_PASSWORD', '')}}\n"
-                                  "AUTH_PASSWORD_VALIDATORS = []\nAPI_TOKEN = f'{PREFIX}-x'\nNEXT_TOKEN = 'next_token'\n"),
+                                  "AUTH_PASSWORD_VALIDATORS = []\nDB_PASSWORD = f'{PREFIX}-x'\nREDIS_PASSWORD = 'redis_password'\n"),
     })
     code, doc, _ = _scan(tmp_path, "--show-secrets")
     got = {(f["path"], f["line"], f["secret"], f["confidence"]) for f in doc["findings"]}
