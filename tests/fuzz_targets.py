@@ -32,7 +32,10 @@ DOCUMENTED = (ConfigError, UsageError, git.GitError)
 _TMP = Path(tempfile.mkdtemp(prefix="leakwarden-fuzz-"))
 # Names that send content to the credential-file parsers; the first input byte picks one.
 CRED_NAMES = (".env", ".netrc", ".npmrc", ".pypirc", ".git-credentials", "credentials", "id_rsa",
-              ".docker/config.json", ".aws/credentials", "settings.xml", "config.yml", "app.py")
+              ".docker/config.json", ".aws/credentials", "settings.xml", "config.yml", "app.py",
+              "config.php", ".bash_history", ".mysql_history", "db.rdp", "Favorites.plist", "settings.py",
+              "config/initializers/omniauth.rb", "secrets/master.key", "secrets/hudson.util.Secret", ".vault-token",
+              "store.jks", "hibernate.cfg.xml")
 _engine = None
 
 

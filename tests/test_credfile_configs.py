@@ -151,8 +151,8 @@ def test_generic_assignment_in_structured_config_but_not_in_code(tmp_path: Path)
         "conf/app.yaml": f"redis:\n  password: {short}\n",
         "conf/app.ini": f"[smtp]\nsmtp_pwd = {short}\n",
         "conf/appsettings.json": json.dumps({"Db": {"Password": short}}),
-        "conf/gradle.properties": f"signing.password={short}\n",
-        "conf/settings.xml": f"<settings><servers><server><password>{short}</password></server></servers></settings>\n",
+        "conf/local.properties": f"signing.password={short}\n",
+        "conf/server-settings.xml": f"<settings><servers><server><password>{short}</password></server></servers></settings>\n",
         "src/app.py": f"password = '{short}'\n",
         "src/App.java": f"String pwd = \"{short}\";\n",
     })
@@ -162,8 +162,8 @@ def test_generic_assignment_in_structured_config_but_not_in_code(tmp_path: Path)
         "conf/app.yaml": ("generic-config-assignment", "medium"),
         "conf/app.ini": ("generic-config-assignment", "medium"),
         "conf/appsettings.json": ("generic-config-assignment", "medium"),
-        "conf/gradle.properties": ("generic-config-assignment", "medium"),
-        "conf/settings.xml": ("generic-xml-assignment", "medium"),
+        "conf/local.properties": ("generic-config-assignment", "medium"),
+        "conf/server-settings.xml": ("generic-xml-assignment", "medium"),
     }
 
 

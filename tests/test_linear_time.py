@@ -21,11 +21,11 @@ def engine():
     return build_engine(Config())
 
 
-def _once(engine, data: bytes) -> float:
+def _once(engine, data: bytes, path: str = "input.txt") -> float:
     """CPU seconds for one scan, from enough repetitions to be measurable."""
     runs, t0 = 0, time.process_time()
     while True:
-        result = engine.scan(data, "input.txt")
+        result = engine.scan(data, path)
         runs += 1
         spent = time.process_time() - t0
         if spent >= 0.03:
@@ -35,12 +35,12 @@ def _once(engine, data: bytes) -> float:
     return spent / runs
 
 
-def _ratio(engine, small: bytes, large: bytes) -> float:
+def _ratio(engine, small: bytes, large: bytes, path: str = "input.txt") -> float:
     """Best of five for each, interleaved so both sizes see the same load on a shared machine."""
     a = b = float("inf")
     for _ in range(5):
-        a = min(a, _once(engine, small))
-        b = min(b, _once(engine, large))
+        a = min(a, _once(engine, small, path))
+        b = min(b, _once(engine, large, path))
     return b / a
 
 
@@ -65,3 +65,29 @@ def test_repeated_base64_line_is_decoded_once(engine):
     data = ADVERSARIAL["base64-QUFB"](32 * 1024) + b" token " + tok.encode() + b"\n"
     result = engine.scan(data, "line.txt")
     assert [f.secret for f in result.findings] == [tok] and not result.skipped
+
+
+# Credential files are read by their own parsers (scanner/engine/credfiles/): one long line of
+# what each parser's patterns start on, so that a pattern that rescans the line would show.
+CREDFILE_INPUTS = {
+    "php-index": ("config.php", lambda n: b"<?php $a" + b"['x']" * (n // 5)),
+    "php-connect": ("connect.php", lambda n: b"mysqli_connect('a', " * (n // 20)),
+    "php-settings": ("config.php", lambda n: b"$db_pass = 'Zq7pLm2x'; " * (n // 24)),
+    "shell-options": (".bash_history", lambda n: b"--pass" * (n // 6)),
+    "shell-commands": (".bash_history", lambda n: b"mysql -u x " * (n // 11)),
+    "shell-assignments": (".zshrc", lambda n: b"A_TOKEN=" * (n // 8)),
+    "ruby-provider": ("config/initializers/omniauth.rb", lambda n: b"provider :a, 'b', " * (n // 18)),
+    "python-items": ("settings.py", lambda n: b"'a': " * (n // 5)),
+    "url-scheme": (".git-credentials", lambda n: b"a" * n),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CREDFILE_INPUTS))
+def test_credential_file_parsers_are_linear(engine, name):
+    path, gen = CREDFILE_INPUTS[name]
+    ratios = []
+    for _ in range(3):
+        ratios.append(_ratio(engine, gen(SMALL), gen(4 * SMALL), path))
+        if ratios[-1] <= 5.0:
+            break
+    assert min(ratios) <= 5.0, f"{name}: 4x the input took {', '.join(f'{r:.1f}' for r in ratios)}x the time"

@@ -65,6 +65,16 @@ PARSERS = {
     "xml": "configs:xml_fields",
     "pairs": "configs:pairs",
     "sql": "configs:sql_dump",
+    "plist": "configs:plist",
+    "php": "scripts:php",
+    "ruby": "scripts:ruby",
+    "python": "scripts:python",
+    "shell-history": "scripts:shell_history",
+    "rdp": "keyfiles:rdp",
+    "jenkins-secret": "keyfiles:jenkins_secret",
+    "java-keystore": "keyfiles:java_keystore",
+    "token-file": "keyfiles:token_file",
+    "password-store": "keyfiles:password_store",
 }
 
 
@@ -136,23 +146,29 @@ class FileRules:
         if not rules:
             return []
         index = LineIndex(data, first_line)
+        lines: dict[int, tuple[bool, str]] = {}
         out = []
         for rule in rules:
             for hit in parser(rule.parser)(rule, path, data):
-                finding = _finding(rule, hit, path, data, index, min_rank, allow)
+                finding = _finding(rule, hit, path, data, index, min_rank, allow, lines)
                 if finding is not None:
                     out.append(finding)
         return out
 
 
 def _finding(rule: Rule, hit: Hit, path: str, data: bytes, index: LineIndex, min_rank: int,
-             allow: AllowPolicy) -> Finding | None:
+             allow: AllowPolicy, lines: dict[int, tuple[bool, str]]) -> Finding | None:
+    """``lines`` caches, per line start, whether the line carries an inline allow marker and its
+    text: many values on one long line (minified settings) would otherwise copy it for each."""
     confidence = hit.confidence or rule.confidence
     if CONFIDENCE_ORDER[confidence] < min_rank:
         return None
     ls, le = index.line_bounds(min(hit.start, max(len(data) - 1, 0)))
-    line = data[ls:le]
-    if AllowPolicy.inline(line):
+    if ls not in lines:
+        line = data[ls:le]
+        lines[ls] = (AllowPolicy.inline(line), line.decode("utf-8", "replace"))
+    marked, text = lines[ls]
+    if marked:
         return None
     line_no, col = index.position(hit.start)
     end_line, _ = index.position(max(hit.start, hit.end - 1))
@@ -167,7 +183,7 @@ def _finding(rule: Rule, hit: Hit, path: str, data: bytes, index: LineIndex, min
                       reason=reason, fix=" ".join(p for p in (rule.fix or rule.remediation, rule.advice) if p),
                       url=rule.url, end_line=end_line, details=details,
                       fingerprint=fingerprint(hit.covers) if hit.covers is not None else "")
-    if allow.allows(finding.secret, line.decode("utf-8", "replace"), finding.fingerprint):
+    if allow.allows(finding.secret, text, finding.fingerprint):
         return None
     return finding
 

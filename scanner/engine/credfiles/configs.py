@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
 import re
 from typing import TYPE_CHECKING
@@ -23,7 +24,11 @@ if TYPE_CHECKING:
 _JSON_PAIR = re.compile(rb'"(?P<key>[^"\\\n]{1,80})"\s*:\s*"(?P<value>(?:[^"\\\n]|\\.){0,8192})"')
 _XML_ELEMENT = re.compile(rb"<(?P<key>[A-Za-z_][\w.:-]{0,60})(?P<attrs>\s[^<>]{0,300})?>(?P<value>[^<]{1,8192})</(?P=key)\s*>")
 _XML_ATTR = re.compile(rb"""\s(?P<key>[A-Za-z_][\w.:-]{0,60})\s*=\s*(?P<q>["'])(?P<value>[^"'<>\n]{1,8192})(?P=q)""")
-_XML_OPTION = re.compile(rb"""name\s*=\s*"(?P<key>[^"<>]{1,60})"\s+value\s*=\s*"(?P<value>[^"<>\n]{1,8192})\"""")
+# A setting named by its name attribute: Hibernate's <property name="connection.password">...</property>.
+_XML_NAMED = re.compile(rb"""<(?P<tag>[A-Za-z_][\w.:-]{0,60})\s[^<>]{0,300}?\bname\s*=\s*(?P<q>["'])(?P<key>[^"'<>]{1,100})(?P=q)"""
+                        rb"""[^<>]{0,300}>(?P<value>[^<]{1,8192})</(?P=tag)\s*>""")
+_PLIST_PAIR = re.compile(rb"<key>\s*(?P<key>[^<]{1,100}?)\s*</key>\s*<string>(?P<value>[^<]{0,8192})</string>")
+_XML_OPTION = re.compile(rb"""(?<![\w-])(?:name|key)\s*=\s*"(?P<key>[^"<>]{1,60})"\s+value\s*=\s*"(?P<value>[^"<>\n]{1,8192})\"""")
 _PAIR = re.compile(rb"""(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,80})\s*[=:]\s*(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s"',;]+)""")
 _BASE64 = re.compile(rb'encoding\s*=\s*"base64"')
 
@@ -59,13 +64,15 @@ def _decoded(raw: str) -> str:
 
 
 def xml_fields(rule: Rule, path: str, data: bytes) -> list[Hit]:
-    """An XML setting named by one of the rule's fields, in any of its three usual shapes:
-    an element (``<Pass encoding="base64">...</Pass>``), an attribute (``password="..."``),
-    or a JetBrains option (``<option name="password" value="..."/>``)."""
+    """An XML setting named by one of the rule's fields, in any of its usual shapes: an element
+    (``<Pass encoding="base64">...</Pass>``), an element named by its ``name`` attribute
+    (Hibernate's ``<property name="connection.password">...</property>``), an attribute
+    (``password="..."``), or a name and a value (JetBrains' ``<option name="password" value="..."/>``,
+    NuGet's ``<add key="ClearTextPassword" value="..."/>``)."""
     is_field = wanted(rule)
     hits = []
     seen: set[int] = set()
-    for pattern in (_XML_ELEMENT, _XML_OPTION, _XML_ATTR):
+    for pattern in (_XML_ELEMENT, _XML_NAMED, _XML_OPTION, _XML_ATTR):
         for m in pattern.finditer(data):
             key = m.group("key").decode("utf-8", "replace")
             if not is_field(key) or m.start("value") in seen:
@@ -77,6 +84,19 @@ def xml_fields(rule: Rule, path: str, data: bytes) -> list[Hit]:
             plain = _decoded(value) if _BASE64.search(attrs) else value
             if live(plain):
                 hits.append(hit(m.start("value"), m.end("value"), key, value, plain))
+    return hits
+
+
+def plist(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """``<key>password</key><string>...</string>`` in an XML property list (Sequel Pro's and
+    Sequel Ace's favourites); a favourite whose password is in the keychain has no such pair."""
+    is_field = wanted(rule)
+    hits = []
+    for m in _PLIST_PAIR.finditer(data):
+        key = m.group("key").decode("utf-8", "replace")
+        value = html.unescape(m.group("value").decode("utf-8", "replace"))
+        if is_field(key) and live(value):
+            hits.append(hit(m.start("value"), m.end("value"), key, value))
     return hits
 
 
@@ -123,15 +143,7 @@ def sql_dump(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """Passwords set in ``CREATE USER ... IDENTIFIED BY '...'`` (and ``ALTER``, ``GRANT``,
     ``SET PASSWORD``, PostgreSQL's ``PASSWORD '...'``, SQL Server's ``PASSWORD = '...'``), and
     the values of password columns (the rule's fields) in ``INSERT`` and ``COPY`` data."""
-    hits: list[Hit] = []
-    for m in _SQL_PASSWORD.finditer(data):
-        # The statement's start, looked for in a bounded window so that many matches stay linear.
-        lo = max(0, m.start() - 1024)
-        head = data[max(lo, data.rfind(b";", lo, m.start()) + 1):m.start()]
-        if _SQL_STATEMENT.search(head):
-            value = _sql_string(m.group("value"))
-            if live(value):
-                hits.append(hit(m.start("value") + 1, m.end("value") - 1, "password", value))
+    hits = sql_passwords(data)
     is_field = wanted(rule)
     tables = _table_columns(data)
     for m in _INSERT.finditer(data):
@@ -145,6 +157,21 @@ def sql_dump(rule: Rule, path: str, data: bytes) -> list[Hit]:
         wanted_at = {i: c for i, c in enumerate(cols) if is_field(c)}
         if wanted_at:
             hits.extend(_copy_rows(data, m.end(), wanted_at))
+    return hits
+
+
+def sql_passwords(data: bytes) -> list[Hit]:
+    """Passwords that statements set (``IDENTIFIED BY '...'``, ``PASSWORD '...'``), in a dump or
+    in a client's history."""
+    hits = []
+    for m in _SQL_PASSWORD.finditer(data):
+        # The statement's start, looked for in a bounded window so that many matches stay linear.
+        lo = max(0, m.start() - 1024)
+        head = data[max(lo, data.rfind(b";", lo, m.start()) + 1):m.start()]
+        if _SQL_STATEMENT.search(head):
+            value = _sql_string(m.group("value"))
+            if live(value):
+                hits.append(hit(m.start("value") + 1, m.end("value") - 1, "password", value))
     return hits
 
 

@@ -31,7 +31,7 @@ _SECRET_NAME = re.compile(r"pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|ap
                           r"auth|credential|salt|signing_?key|encryption_?key|master_?key|(?:^|_)key$|webhook",
                           re.IGNORECASE)
 # Settings *about* a secret rather than the secret: its id, user, where it lives, how long it lasts.
-_ABOUT = re.compile(r"(?:^|_)(?:id|user|username|name|email|url|uri|host|hostname|port|file|path|dir|ttl|"
+ABOUT = re.compile(r"(?:^|_)(?:id|user|username|name|email|url|uri|host|hostname|port|file|path|dir|ttl|"
                     r"expiry|expires|expiration|timeout|length|len|type|algorithm|alg|region|enabled|enable|"
                     r"header|prefix|version|endpoint|issuer|audience|scopes?|provider|mode|method)$", re.IGNORECASE)
 # Public by design, or encryption metadata (sops, dotenvx).
@@ -92,7 +92,7 @@ def holds_secret(key: str, value: str, example: bool) -> bool:
     if example:
         # Example files are committed on purpose; only a value that looks generated is a leak there.
         return _strong(value, 4.0)
-    if _SECRET_NAME.search(key) and not _ABOUT.search(key):
+    if _SECRET_NAME.search(key) and not ABOUT.search(key):
         return True
     return len(value) >= 20 and shannon(value) >= 4.2
 

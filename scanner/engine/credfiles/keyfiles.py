@@ -1,4 +1,5 @@
-"""Key files and password stores known by name: SSH identities, PuTTY keys, PKCS#12, KeePass, Firefox.
+"""Key files and password stores known by name: SSH identities, PuTTY keys, PKCS#12, KeePass, Firefox,
+Jenkins' encryption keys, Remote Desktop files with a saved password.
 
 Several are binary, which the content rules never see; they are reported by name plus a
 magic-number check, so a text file that happens to be called ``cert.p12`` is not. An
@@ -14,6 +15,8 @@ from scanner.engine import keys
 from typing import TYPE_CHECKING, Any
 
 from scanner.engine.credfiles import Hit
+from scanner.engine.credfiles.values import live, wanted
+from scanner.engine.placeholders import structural_placeholder
 
 if TYPE_CHECKING:
     from scanner.rules.model import Rule
@@ -87,3 +90,81 @@ def sqlite(rule: Rule, path: str, data: bytes) -> list[Hit]:
     if not data.startswith(_SQLITE_MAGIC):
         return []
     return [_file_level(data, f"SQLite database {path.replace(chr(92), '/').rpartition('/')[2]}")]
+
+
+_RDP_SETTING = re.compile(r"^(?P<key>[^:\r\n]{1,60}):(?P<type>[isb]):(?P<value>[^\r\n]{1,8192})\r?$", re.MULTILINE)
+_HEX_BLOB = re.compile(r"[0-9A-Fa-f]{64,}")
+
+
+def rdp(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A Remote Desktop connection file's ``password 51:b:<hex>``: the password encrypted with
+    DPAPI, which the saving user's Windows profile decrypts. mstsc writes the file as UTF-16."""
+    wide = data.startswith(b"\xff\xfe") or data[1:40:2].count(0) > 10
+    text = data.decode("utf-16-le" if wide else "utf-8", "replace")
+    is_field = wanted(rule)
+    hits = []
+    for m in _RDP_SETTING.finditer(text):
+        key, kind, value = m.group("key").strip(), m.group("type"), m.group("value").strip()
+        if not is_field(key) or not (_HEX_BLOB.fullmatch(value) if kind == "b" else live(value)):
+            continue
+        # Byte offsets of the value: two bytes a character in UTF-16 (a BOM is a character too).
+        start, end = m.start("value"), m.start("value") + len(value)
+        if wide:
+            start, end = 2 * start, 2 * end
+        else:
+            start, end = len(text[:start].encode()), len(text[:end].encode())
+        hits.append(Hit(start, end, key, value, details={"encrypted": "DPAPI"} if kind == "b" else {}))
+    return hits
+
+
+_HEX_KEY = re.compile(rb"^\s*([0-9a-fA-F]{64,1024})\s*$")
+
+
+def jenkins_secret(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """Jenkins' ``secrets/master.key`` (hex) and ``secrets/hudson.util.Secret`` (AES blocks):
+    together they decrypt every credential in the instance's ``credentials.xml`` and job configs."""
+    name = path.replace("\\", "/").rpartition("/")[2]
+    if name == "master.key":
+        m = _HEX_KEY.match(data)
+        if not m or structural_placeholder(m.group(1).decode()):
+            return []
+        return [Hit(m.start(1), m.end(1), "master key", m.group(1).decode())]
+    if 32 <= len(data) <= 4096 and len(data) % 16 == 0 and len(set(data)) > 32:
+        return [_file_level(data, "Jenkins hudson.util.Secret")]
+    return []
+
+
+_JKS_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
+
+
+def java_keystore(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A Java key store: JKS or JCEKS by their magic number, or PKCS#12 (keytool's default since Java 9).
+    Android's ``debug.keystore`` is left alone: the SDK makes one per machine, with the published
+    password ``android``, and it signs nothing that ships (project templates commit one)."""
+    if path.replace("\\", "/").rpartition("/")[2] == "debug.keystore":
+        return []
+    if data.startswith(_JKS_MAGIC) and len(data) >= 12:
+        return [_file_level(data, "Java key store (JKS)" if data[0] == 0xFE else "Java key store (JCEKS)")]
+    return pkcs12(rule, path, data)
+
+
+_TOKEN_FILE = re.compile(rb"^\s*([\x21-\x7e]{16,512})\s*$")
+
+
+def token_file(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A file that is one token and nothing else (the Vault CLI's ``~/.vault-token``)."""
+    m = _TOKEN_FILE.match(data)
+    if not m or not live(m.group(1).decode()):
+        return []
+    return [Hit(m.start(1), m.end(1), "token", m.group(1).decode())]
+
+
+# Password Safe v3, a macOS keychain, a KDE wallet: every password in them behind one master password.
+_STORE_MAGIC = {b"PWS3": "Password Safe database", b"kych": "macOS keychain", b"KWALLET\n\r\x00\r\n": "KDE wallet"}
+
+
+def password_store(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    for magic, what in _STORE_MAGIC.items():
+        if data.startswith(magic) and len(data) > len(magic) + 8:
+            return [_file_level(data, what)]
+    return []

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from scanner.engine.credfiles import Hit
     from scanner.rules.model import Rule
 
-_CRED_URL = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:@/\s]*)(?::(?P<password>[^@/\s]*))?@[^\s/]+")
+# Bounded, and starting only where a scheme can start, so that a long run of letters is read once.
+CRED_URL = re.compile(rb"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://(?P<user>[^:@/\s]{0,256})"
+                      rb"(?::(?P<password>[^@/\s]{0,1024}))?@[^\s/]{1,256}")
 _INI = re.compile(rb"^\s*(?P<key>[A-Za-z0-9_.@-]+)\s*[=:]\s*(?P<value>.*?)\s*$")
 _INI_EQ = re.compile(rb"^\s*(?P<key>[^\s=]+)\s*=\s*(?P<value>.*?)\s*$")    # npm keys hold ':' and '/'
 _WORD = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\S+')
@@ -25,7 +27,7 @@ def url_userinfo(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """``scheme://user:password@host`` per line (git's credential store); a bare user is a token."""
     hits = []
     for off, line in lines(data):
-        for m in _CRED_URL.finditer(line):
+        for m in CRED_URL.finditer(line):
             group = "password" if m.group("password") else "user"
             value = pct_unquote(m.group(group).decode("utf-8", "replace"))
             if live(value):
