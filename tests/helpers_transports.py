@@ -223,7 +223,10 @@ def ssh_gitolite(tmp: Path) -> Iterator[Server]:
     for step in (["gitolite", "compile"], ["gitolite", "setup"]):
         subprocess.run(step, env=genv, check=True, capture_output=True)
     repo = home / "repositories" / "app.git"
-    res = leakwarden("install", "--server", str(repo))
+    # Installed as the hook's user installs it: sshd gives the hook HOME and no LEAKWARDEN_CACHE,
+    # so install builds the hook's caches where it will look (docs/server.md).
+    res = leakwarden("install", "--server", str(repo),
+                     env={"HOME": str(home), "LEAKWARDEN_CACHE": str(home / ".cache" / "leakwarden")})
     assert res.returncode == 0, res.stderr
     git(repo, "config", "leakwarden.timeBudget", str(TEST_BUDGET))
     # gitolite wrote authorized_keys lines that run gitolite-shell for each key; sshd runs them

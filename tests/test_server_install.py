@@ -194,3 +194,27 @@ def test_a_hook_written_by_an_older_leakwarden_is_replaced_not_chained(tmp_path:
     assert install(server).returncode == 0
     assert not (server / "hooks" / "pre-receive.legacy").exists()
     assert "leakwarden-managed hook" in (server / "hooks" / "pre-receive").read_text()
+
+
+def test_install_builds_the_hooks_caches_before_the_first_push(tmp_path: Path) -> None:
+    """The rule cache and the compiled prefilter are on disk once install returns (for the
+    repository's own configuration, a user rule included), so the first push does not spend its
+    time budget compiling them; a configuration that does not load is said, the hook installed."""
+    from conftest import user_rule_toml
+
+    server, cache = bare(tmp_path), tmp_path / "cache"
+    (server / "leakwarden.toml").write_text(user_rule_toml("acme-install-key"))
+    git(server, "config", "leakwarden.config", "leakwarden.toml")
+    res = leakwarden("install", "--server", str(server), env={"LEAKWARDEN_CACHE": str(cache)})
+    assert res.returncode == 0, res.stderr
+    databases = sorted(p.name for p in cache.glob("prefilter-*.hsdb"))
+    assert len(databases) == 1 and list(cache.glob("rules-*"))
+    # The hook, run with that cache, finds the database it needs there: nothing new is built.
+    client = make_client(tmp_path, server)
+    commit_file(client, "a.txt", "clean\n", "a")
+    assert push(client, "origin", "HEAD:main", env={"LEAKWARDEN_CACHE": str(cache)}).returncode == 0
+    assert sorted(p.name for p in cache.glob("prefilter-*.hsdb")) == databases
+    (server / "leakwarden.toml").write_text("min_confidence = 'sometimes'\n")
+    res = leakwarden("install", "--server", str(server), env={"LEAKWARDEN_CACHE": str(cache)})
+    assert res.returncode == 0 and b"does not load yet" in res.stdout
+    assert (server / "hooks" / "pre-receive").exists()

@@ -32,7 +32,26 @@ def install(bare_repo: Path, force: bool, layout: str = "plain") -> int:
             print("set receive.advertisePushOptions=true (bypass: git push -o leakwarden.bypass=REASON)")
     except (git.GitError, OSError) as exc:
         raise UsageError(str(exc)) from exc
+    _warm(bare_repo)
     return EXIT_CLEAN
+
+
+def _warm(bare_repo: Path) -> None:
+    """Build the engine the hook will build, so that its rule cache and compiled prefilter are
+    on disk before the first push: compiling them takes seconds (more on a loaded server),
+    which the first push would otherwise spend from its time budget, and be rejected for.
+    They are cached for the user running this, so install as the user the server runs hooks as."""
+    from scanner import git
+    from scanner.engine.factory import build_engine
+    from scanner.errors import ConfigError
+    from scanner.policy import server
+
+    try:
+        _, cfg = server.load(bare_repo)
+        build_engine(cfg)
+    except (ConfigError, git.GitError) as exc:
+        # The hook itself will reject pushes and say why; installing it is still right.
+        print(f"leakwarden: the hook's configuration does not load yet: {exc}")
 
 
 def hook_path(bare_repo: Path, layout: str) -> Path:
