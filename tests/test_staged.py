@@ -201,10 +201,16 @@ def test_hook_path_does_not_import_gitpython_or_tqdm(repo: Path) -> None:
             "'scanner.engine.archives') "
             "if m in sys.modules]; "
             "print(bad); sys.exit(rc)")
+    proc = _in_process(repo, code)
+    assert proc.stdout.strip() == b"[]"
+
+
+def _in_process(repo: Path, code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` (which calls the CLI's ``main`` itself) in a fresh interpreter in ``repo``."""
     proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, check=False,
                           stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == b"[]"
+    return proc
 
 
 def test_the_collector_is_paused_while_the_hook_starts(repo: Path) -> None:
@@ -215,9 +221,7 @@ def test_the_collector_is_paused_while_the_hook_starts(repo: Path) -> None:
             "gc.callbacks.append(lambda phase, info: phase == 'start' and gc.get_freeze_count() == 0 "
             "and early.append(info)); rc = main(['staged']); "
             "print(len(early), gc.isenabled(), gc.get_freeze_count() > 0); sys.exit(rc)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, check=False,
-                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 0, proc.stderr
+    proc = _in_process(repo, code)
     assert proc.stdout.split() == [b"0", b"True", b"True"]
 
 
