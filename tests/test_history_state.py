@@ -162,3 +162,19 @@ def test_a_blob_past_the_default_max_file_size_is_streamed_not_skipped(repo: Pat
     commit_file(repo, "big.log", filler * (DEFAULT_MAX_FILE_SIZE // len(filler) + 1000) + f"t={tok}\n".encode())
     rc, doc, _ = audit(repo, tmp_path / "s.json")
     assert rc == 1 and [f["path"] for f in doc["findings"]] == ["big.log"] and doc["skipped"] == []
+
+
+def test_a_rule_change_that_only_moves_a_threshold_forces_a_full_audit(repo: Path, tmp_path: Path) -> None:
+    """Any field that decides what a rule finds counts as a change of rules, not only its regex
+    and keywords: raising a user rule's entropy floor (or its validator, or its priority) would
+    otherwise leave old findings marked known that the new rule no longer makes."""
+    from conftest import user_rule_toml
+
+    commit_file(repo, "a.txt", "key=acme_abcdefghij0123456789\n")
+    state = tmp_path / "s.json"
+    pack = user_rule_toml("acme-state-key")
+    (repo / ".leakwarden.toml").write_text(pack)
+    audit(repo, state)
+    (repo / ".leakwarden.toml").write_text(pack.replace('severity = "high"', 'entropy = 1.0\nseverity = "high"'))
+    _, _, err = audit(repo, state)
+    assert "rules or settings changed" in err and "everything scanned again" in err

@@ -333,7 +333,13 @@ def rules_key(rules: list[Rule]) -> str:
 
 
 def rules_hash(rules: list[Rule]) -> str:
-    """A short digest of ``rules_key``, for state files and settings digests."""
+    """A short digest of every field of ``rules`` that decides what they find and what a finding
+    says (not only ``rules_key``'s: an entropy floor, a validator or a priority changes findings
+    too), for state files and settings digests: any such change means a full audit. Not where
+    a pack was read from."""
     import hashlib   # not on a commit hook's path
 
-    return hashlib.sha256(rules_key(rules).encode()).hexdigest()[:32]
+    digest = hashlib.sha256()
+    for rule in rules:
+        digest.update(repr(tuple(getattr(rule, k) for k in _CORE_FIELDS if k != "source")).encode())
+    return digest.hexdigest()[:32]
