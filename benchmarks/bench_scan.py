@@ -19,7 +19,8 @@ from benchmarks._util import PY, ROOT, SAFE_PATH, Result, leakwarden_cmd, median
 
 MB = 1_000_000
 TARGET_VS_DS = 50.0
-TARGET_MBPS = 200.0
+TARGET_MBPS = 200.0          # `scan` on text, whole CLI (issue 9)
+TARGET_ENGINE_MBPS = 500.0   # the engine alone, in-process (issue 9)
 
 
 def _leakwarden(folder: Path, out: Path, runs: int):
@@ -60,9 +61,13 @@ def _ds_findings(report: Path) -> tuple[int, dict[str, int]]:
 
 
 def _engine_in_process(folder: Path) -> dict:
-    """The engine alone (no process start, no directory walk, no reading): text MB/s."""
+    """The engine alone (no process start, no directory walk, no reading). One untimed pass
+    first (each rule's regex is compiled the first time it wakes, once per process); then text
+    files and the rest (archives, whose members are inflated and scanned, and binary files) are
+    timed apart, so that text MB/s is the engine on text, not zlib on wheels."""
     sys.path.insert(0, str(ROOT))
     from scanner.config import load
+    from scanner.engine.archive_kinds import detect
     from scanner.engine.factory import build_engine
 
     engine = build_engine(load(None))
@@ -71,15 +76,18 @@ def _engine_in_process(folder: Path) -> dict:
         for name in names:
             with open(os.path.join(dirpath, name), "rb") as fh:
                 blobs.append((name, fh.read()))
-    text_bytes = total = 0
-    start, cpu_start = time.perf_counter(), time.process_time()
+    kinds = {True: [], False: []}   # text or not, judged by the warm-up pass
     for name, raw in blobs:
-        result = engine.scan(raw, name)
-        total += len(raw)
-        if not result.skipped:
-            text_bytes += len(raw)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    return {"seconds": seconds, "cpu": cpu, "bytes": total, "text_bytes": text_bytes}
+        kinds[not engine.scan(raw, name).skipped and detect(raw, name) is None].append((name, raw))
+    out = {"bytes": sum(len(raw) for _, raw in blobs)}
+    for text, group in kinds.items():
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for name, raw in group:
+            engine.scan(raw, name)
+        key = "text" if text else "other"
+        out[f"{key}_seconds"], out[f"{key}_cpu"] = time.perf_counter() - start, time.process_time() - cpu_start
+        out[f"{key}_bytes"] = sum(len(raw) for _, raw in group)
+    return out
 
 
 def run_bench(quick: bool, log=print, repeat: int | None = None) -> Result:
@@ -121,6 +129,7 @@ def _measure(quick: bool, log, repeat: int | None, tmp: Path) -> Result:
     wall = median(t.wall for t in lw_full)
     full_mb = full.bytes / MB
     text_mb = engine["text_bytes"] / MB
+    engine_mbps = text_mb / engine["text_seconds"]
     res.add("scan", f"full corpus {full_mb:.0f} MB: leakwarden CLI, all bytes", full_mb / wall, "MB/s",
             note=f"{wall:.2f} s wall, {median(t.cpu for t in lw_full):.2f} s CPU, peak RSS "
                  f"{max(t.max_rss_mb for t in lw_full):.0f} MB, {full.files} files")
@@ -129,10 +138,12 @@ def _measure(quick: bool, log, repeat: int | None, tmp: Path) -> Result:
     cpu = median(t.cpu for t in lw_full)
     res.add("scan", "full corpus: leakwarden CLI, text MB per CPU-second", text_mb / cpu, "MB/s",
             note="less sensitive than wall time to other load on the machine")
-    res.add("scan", "full corpus: engine in-process, text only", text_mb / engine["seconds"], "MB/s",
-            f">= {TARGET_MBPS:.0f} MB/s", text_mb / engine["seconds"] >= TARGET_MBPS,
-            note=f"Engine.scan on files already in memory (no start-up, walk or reads); "
-                 f"{text_mb / engine['cpu']:.0f} MB per CPU-second")
+    res.add("scan", "full corpus: engine in-process, text only", engine_mbps, "MB/s",
+            f">= {TARGET_ENGINE_MBPS:.0f} MB/s", engine_mbps >= TARGET_ENGINE_MBPS,
+            note=f"Engine.scan on text files already in memory (no start-up, walk or reads; regexes "
+                 f"compiled by a warm-up pass); {text_mb / engine['text_cpu']:.0f} MB per CPU-second; "
+                 f"archives and binary files ({engine['other_bytes'] / MB:.0f} MB) apart: "
+                 f"{engine['other_seconds']:.2f} s")
     res.add("scan", "full corpus: leakwarden time / cat-file floor", wall / fl_full.wall, "x",
             note=f"floor {fl_full.wall:.2f} s = {full_mb / fl_full.wall:.0f} MB/s")
 
