@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from scanner.records import field, record
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,7 +28,7 @@ MAX_ARCHIVE_DEPTH = 32
 MAX_ARCHIVE_RATIO = 100_000.0
 
 
-@dataclass
+@record
 class Config:
     """The settings of a run: the configuration file's keys, with their defaults."""
 

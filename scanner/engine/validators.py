@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from scanner.records import field, record
 from typing import Callable
 
 from scanner.engine import github, keys
 from scanner.engine.placeholders import generic_placeholder
 
 
-@dataclass
+@record
 class Verdict:
     ok: bool
     basis: str       # checksum | structure

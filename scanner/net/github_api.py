@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from scanner.records import field, record
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -105,7 +105,7 @@ def _headers(result: dict, resp: Response) -> None:
     result["permissions"] = resp.header("X-Accepted-GitHub-Permissions") or None
 
 
-@dataclass
+@record
 class Outcome:
     fingerprint: str
     kind: str
@@ -116,7 +116,7 @@ class Outcome:
     request: int = 0     # which POST /credentials/revoke of this run carried it (0: none)
 
 
-@dataclass
+@record
 class Revoker:
     """Sends revocations within GitHub's budget and reports one ``Outcome`` per token."""
 

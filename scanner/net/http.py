@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from scanner.records import record
 from typing import Any, Callable
 
 from scanner import __version__
@@ -34,7 +34,7 @@ class RateLimited(NetworkError):
         self.reset_at = reset_at
 
 
-@dataclass
+@record
 class Response:
     status: int
     headers: email.message.Message   # case-insensitive .get()

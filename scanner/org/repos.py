@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from scanner.records import record
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ class RepoError(Exception):
     """A repository that cannot be cloned, fetched or read: reported in ``errors``."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RepoSpec:
     name: str        # as the user wrote it: how reports name the repository
     location: str    # an absolute path, or the clone URL

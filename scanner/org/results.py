@@ -4,7 +4,7 @@ that cannot be read or parsed is a miss: the repository is scanned again."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from scanner.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from scanner.org.repos import RepoSpec
 
 
-@dataclass
+@record
 class Cached:
     key: str
     findings: list[Finding]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from scanner.records import field, record
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -33,7 +33,7 @@ def parse_status(text: str) -> str:
     return status
 
 
-@dataclass
+@record
 class Baseline:
     """A baseline file's entries, by fingerprint."""
 

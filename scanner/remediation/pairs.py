@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from scanner.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ _TIMEOUT = 0.5      # seconds per line: a rule's id regex never stalls a plan
 LinesAt = Callable[[dict[str, Any]], "list[str] | None"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Spec:
     name: str
     rule: str = ""

@@ -5,7 +5,7 @@ secret; only the filter-repo expressions file the user asks for does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from scanner.records import field, record
 from typing import TYPE_CHECKING, Any
 
 from scanner.finding import SEVERITY_ORDER, Finding, redact
@@ -37,7 +37,7 @@ AFTER_REWRITE = [
 ]
 
 
-@dataclass
+@record
 class Leak:
     fingerprint: str
     rule_id: str

@@ -1,7 +1,7 @@
 """``rules check``: every example must produce its secret, every negative example nothing."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from scanner.records import field, record
 from typing import Any
 
 from scanner.engine.core import Engine
@@ -10,7 +10,7 @@ from scanner.rules.model import Rule
 from scanner.rules.templates import expand
 
 
-@dataclass
+@record
 class CheckReport:
     rules: int = 0
     examples: int = 0

@@ -3,7 +3,7 @@ and only findings that touch an added line are kept (inside an archive: only sec
 archive did not hold before)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from scanner.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _REGULAR = ("100644", "100755", "100664")
 
 
-@dataclass
+@record
 class Target:
     """A path whose content changed, and what it was in each base (parent) it is compared with.
 

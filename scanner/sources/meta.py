@@ -6,7 +6,7 @@ path>``...), never under its own value, and the finding names the commit or tag 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from scanner.records import record, replace
 from typing import TYPE_CHECKING
 
 from scanner import git
@@ -20,7 +20,7 @@ AUTHOR, COMMITTER, TAGGER = "<author>", "<committer>", "<tagger>"
 FILE_PATH, REF_NAME = "<file path>", "<ref name>"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     label: str
     text: bytes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from scanner.records import record
 
 from scanner import git
 from scanner.errors import UsageError
@@ -11,7 +11,7 @@ from scanner.errors import UsageError
 _OID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RefUpdate:
     old: str             # what the ref (on the server, or the remote's ref) points to now; zeros if new
     new: str             # what it is to point to; zeros for a deletion
