@@ -22,8 +22,9 @@ The lists and the dict a finding holds are never changed in place either: they a
 """
 from __future__ import annotations
 
-from scanner.records import field, record, replace
 from typing import Any
+
+from scanner.records import field, record, replace
 
 # Fixed and public on purpose: fingerprints must be stable across runs, machines and
 # tools so baselines and audit logs can match them. The key only stops a fingerprint

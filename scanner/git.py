@@ -14,9 +14,10 @@ import re
 import subprocess
 import threading
 import time
-from scanner.records import record
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
+
+from scanner.records import record
 
 if TYPE_CHECKING:
     import mmap

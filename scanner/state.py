@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from scanner.records import field, record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import UsageError
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.config import Config

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from scanner.records import field, record
 
+
 # leakwarden's own marker, plus those of the tools people migrate from.
 INLINE_MARKERS = (b"leakwarden:allow", b"pragma: allowlist secret", b"gitleaks:allow")
 ALLOW_TIMEOUT = 0.1   # seconds per search: an allow regex only ever looks at one secret or one line

@@ -6,6 +6,7 @@ from __future__ import annotations
 from scanner.records import record
 
 
+
 @record(frozen=True)
 class Limits:
     """How far into an archive the engine goes (config keys ``archive_max_*``)."""

@@ -21,12 +21,12 @@ import functools
 import io
 import re
 import time
-from scanner.records import field, record, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from scanner.engine.archive_kinds import DEFAULT_LIMITS, Limits, detect, is_tar_header
 from scanner.engine.text import BINARY_SNIFF, is_binary
 from scanner.finding import BINARY, NOT_FULLY_SCANNED
+from scanner.records import field, record, replace
 
 if TYPE_CHECKING:
     from scanner.engine.core import Engine, ScanResult

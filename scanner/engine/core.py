@@ -7,7 +7,6 @@ placeholder checks and allow filters on each candidate.
 from __future__ import annotations
 
 import time
-from scanner.records import field, record
 from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_FILE_BUDGET
@@ -20,6 +19,7 @@ from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, unpack
 from scanner.engine.text import LineIndex, is_binary, prepare, utf8_chars
 from scanner.finding import BINARY, CONFIDENCE_ORDER, NOT_FULLY_SCANNED, Finding
+from scanner.records import field, record
 from scanner.rules.model import Rule
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+
 from scanner.records import field, record
 
 _HEADER = re.compile(r"-{4,5} ?BEGIN ([A-Z0-9 ]+?) ?-{4,5}")

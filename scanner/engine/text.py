@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+
 from scanner.records import record
 
 _BOMS = (

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from scanner.records import field, record
 from typing import Callable
 
 from scanner.engine import github, keys
 from scanner.engine.placeholders import generic_placeholder
+from scanner.records import field, record
 
 
 @record

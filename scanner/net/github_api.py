@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import time
-from scanner.records import field, record
 from datetime import datetime, timezone
 from typing import Callable
 
 from scanner.engine.github import public_prefix
 from scanner.finding import redact
 from scanner.net.http import Client, NetworkError, RateLimited, Response
+from scanner.records import field, record
 
 # Longest first: "github_pat" must win over nothing else, and "ghs" covers both ghs_ forms.
 KINDS = ("github_pat", "ghp", "gho", "ghu", "ghs", "ghr")

@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 import sys
 from contextlib import contextmanager
-from scanner.records import field, record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from scanner.org import merge, results, tasks
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from distributed import Client

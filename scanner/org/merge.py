@@ -3,8 +3,9 @@ history audit reports, then the repositories into one report where a secret foun
 repositories is one finding listing every repository, place and introducing commit."""
 from __future__ import annotations
 
-from scanner import records
 from typing import TYPE_CHECKING, Any
+
+from scanner import records
 
 if TYPE_CHECKING:
     from scanner.finding import Finding

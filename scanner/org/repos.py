@@ -11,12 +11,12 @@ import hashlib
 import os
 import re
 import shutil
-from scanner.records import record
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from scanner.errors import UsageError
+from scanner.records import record
 
 # scheme://... or scp-like user@host:path (git's own rule: a colon before any slash).
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/:]+@[^/:]+:")

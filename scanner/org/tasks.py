@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import sys
-from scanner.records import field, record
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.org import repos, wire
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.config import Config

@@ -4,11 +4,11 @@ and no secret crosses the wire or reaches the disk. ``--show-secrets`` alone sen
 whole (and then the cache is neither read nor given them in full)."""
 from __future__ import annotations
 
-from scanner import records
-from scanner.records import record
 from typing import Any
 
+from scanner import records
 from scanner.finding import Finding
+from scanner.records import record
 
 
 @record(frozen=True, slots=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from scanner.records import field, record, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import UsageError
 from scanner.finding import Finding
+from scanner.records import field, record, replace
 
 if TYPE_CHECKING:
     from scanner import git

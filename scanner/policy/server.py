@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import time
-from scanner.records import field, record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from scanner import git
 from scanner.errors import ConfigError
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.config import Config

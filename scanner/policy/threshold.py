@@ -1,9 +1,9 @@
 """Which findings fail a run (exit 1, or block a hook) and which are only warnings."""
 from __future__ import annotations
 
-from scanner.records import record
 
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER, Finding
+from scanner.records import record
 
 
 @record(frozen=True)

@@ -7,8 +7,9 @@ own description, remediation and url.
 """
 from __future__ import annotations
 
-from scanner.records import record
 from typing import TYPE_CHECKING
+
+from scanner.records import record
 
 if TYPE_CHECKING:
     from scanner.rules.model import Rule

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from scanner.records import record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.finding import fingerprint, redact
+from scanner.records import record
 
 if TYPE_CHECKING:
     from scanner.remediation.plan import Leak

@@ -1,10 +1,10 @@
 """The one result every source produces and every reporter reads, and the renderers by name."""
 from __future__ import annotations
 
-from scanner.records import field, record
 from typing import IO, TYPE_CHECKING, Callable
 
 from scanner.finding import BINARY, NOT_FULLY_SCANNED, Finding
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.policy.threshold import FailPolicy

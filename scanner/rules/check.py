@@ -1,10 +1,10 @@
 """``rules check``: every example must produce its secret, every negative example nothing."""
 from __future__ import annotations
 
-from scanner.records import field, record
 from typing import Any
 
 from scanner.engine.core import Engine
+from scanner.records import field, record
 from scanner.rules.backtrack import catastrophic
 from scanner.rules.model import Rule
 from scanner.rules.templates import expand

@@ -1,14 +1,14 @@
 """The Rule record and loading of rule packs (TOML), with errors that name file, rule and key."""
 from __future__ import annotations
 
-from scanner import records
 import marshal
 import zlib
-from scanner.records import field, record
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scanner import records
 from scanner.errors import ConfigError
+from scanner.records import field, record
 
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")

@@ -9,10 +9,10 @@ one piece; a larger one streamed from git's pipe in overlapping chunks
 """
 from __future__ import annotations
 
-from scanner.records import field, record, replace
 from typing import TYPE_CHECKING, Iterator
 
 from scanner import git
+from scanner.records import field, record, replace
 from scanner.report import Skip
 from scanner.sources.files import STREAM_CHUNK, stream_chunks
 

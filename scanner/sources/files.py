@@ -5,11 +5,11 @@ import fnmatch
 import os
 import stat
 import sys
-from scanner.records import record
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from scanner import git
+from scanner.records import record
 from scanner.report import Skip
 
 

@@ -31,12 +31,12 @@ import sys
 import tempfile
 import threading
 from array import array
-from scanner.records import field, record
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
 from scanner import git
 from scanner.finding import Finding
+from scanner.records import field, record
 from scanner.report import COMMIT_MESSAGE, Report, Skip
 from scanner.sources.blobs import Blob, scan_blobs
 from scanner.sources.files import excluded

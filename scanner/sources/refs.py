@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from scanner.records import record
 
 from scanner import git
 from scanner.errors import UsageError
+from scanner.records import record
 
 _OID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 

@@ -12,16 +12,16 @@ content rules skip) and return :class:`Hit`s; :class:`FileRules` turns them into
 """
 from __future__ import annotations
 
-from scanner import records
 import fnmatch
 import importlib
 import re
-from scanner.records import record
 from typing import TYPE_CHECKING, Any, Callable
 
+from scanner import records
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.text import LineIndex
 from scanner.finding import CONFIDENCE_ORDER, Finding, fingerprint
+from scanner.records import record
 
 if TYPE_CHECKING:
     from scanner.rules.model import Rule
