@@ -42,6 +42,8 @@ FORMS = {
     "PHP define": ("config.php", "define('{N}', '{S}');\n"),
     "Ruby": ("config.rb", "{N} = '{S}'\n"),
     "Rust const": ("cfg.rs", 'const {N}: &str = "{S}";\n'),
+    "Kubernetes env": ("deployment.yaml", 'env:\n  - name: {N}\n    value: "{S}"\n'),
+    "ECS environment": ("task-definition.json", '{{"environment": [{{"name": "{N}", "value": "{S}"}}]}}\n'),
 }
 
 

@@ -31,3 +31,18 @@ def test_a_provider_name_spelled_for_its_format_wakes_the_provider_rule(path, li
     secret = rand_text(32, HEX)
     found = build_engine(load(None)).scan((line.format(secret) + "\n").encode(), path).findings
     assert [(f.rule_id, f.secret) for f in found if f.rule_id == "datadog-api-key"] == [("datadog-api-key", secret)]
+
+
+def test_a_name_and_its_value_given_as_two_fields_are_read_as_one_assignment():
+    from scanner.engine.decode import name_value
+
+    data = b'env:\n  - name: DD_APP_KEY\n    value: "abc123"\n'
+    ws = data.index(b"  - name")
+    text, offsets = name_value(data, ws, data.index(b"\n", ws))
+    assert text == b'DD_APP_KEY: "abc123"'
+    assert data[offsets[text.index(b"abc")]:offsets[text.index(b"123") + 2] + 1] == b"abc123"
+    line = b'{"name": "DD_APP_KEY", "value": "abc123"}'
+    assert name_value(line, 0, len(line))[0] == b'DD_APP_KEY: "abc123"}'
+    # A name that does not end its line, or a next line that is not its value: nothing.
+    for other in (b"- name: DD_APP_KEY # and more\n  value: x\n", b"- name: DD_APP_KEY\n  image: x\n"):
+        assert name_value(other, 0, other.index(b"\n")) is None

@@ -236,6 +236,12 @@ class Engine:
             if variant is not None:
                 text, offsets = variant
                 found.extend(self._run(rule, text, ws, offsets, enc, run)[0])
+        if not found and not rule.multiline and "generic" not in rule.tags:
+            # ``- name: DD_APP_KEY`` / ``value: ...``: the generic rules have their own
+            # multi-line rule for such pairs, which only takes names that say "secret".
+            pair = decode.name_value(data, ws, we)
+            if pair is not None:
+                found.extend(self._run(rule, pair[0], 0, pair[1], "", run)[0])
         return found
 
     def _run(self, rule: Rule, text: bytes, base: int, offsets: list[int] | None, enc: str,

@@ -91,3 +91,56 @@ def unpercent(window: bytes) -> tuple[bytes, list[int]] | None:
     out += window[pos:]
     offsets.extend(range(pos, len(window)))
     return bytes(out), offsets
+
+
+# A name and its value given as two fields, which a rule written for ``NAME = value`` does not
+# read: Kubernetes and compose env lists (``- name: DD_APP_KEY`` then ``value: ...`` on the next
+# line), ECS task definitions and CloudFormation parameters (``{"name": "DD_APP_KEY", "value":
+# ...}``). Read as the one assignment they mean; the value's line is read to its end.
+_PAIR_NAME = re.compile(rb"""(?:^|[\s{,\[-])["']?(?:name|Name|key|Key|ParameterKey)["']?[ \t]{0,3}[:=][ \t]{0,3}"""
+                        rb"""(?P<q>["']?)(?P<name>[A-Za-z_][\w.-]{0,100})(?P=q)[ \t]{0,3}""")
+_PAIR_VALUE = re.compile(rb"""[ \t]{0,40}(?:-[ \t]{1,3})?["']?(?:value|Value|ParameterValue)["']?[ \t]{0,3}[:=][ \t]{0,3}""")
+_PAIR_LINE = 4096   # how much of the value's line is read
+
+
+def name_value(data: bytes, ws: int, we: int) -> tuple[bytes, list[int]] | None:
+    """The window ``data[ws:we]`` (a keyword's line) read as ``NAME: value`` when it names a
+    field whose value follows on the same line or the next, or when it is that value's line
+    and the name ends the line before; offsets are into ``data``."""
+    window = data[ws:we]
+    value = _PAIR_VALUE.match(data, ws, we)
+    if value is not None and ws > 0 and data[ws - 1:ws] == b"\n":
+        before = data.rfind(b"\n", max(0, ws - 1 - _PAIR_LINE), ws - 1) + 1
+        name = _last_name(data, before, ws - 1)
+        return None if name is None else _joined(data, name, value.end(), we)
+    if b"ame" not in window and b"ey" not in window:   # name, Name, key, Key, ParameterKey
+        return None
+    for m in _PAIR_NAME.finditer(window):
+        rest = m.end()
+        if window[rest:rest + 1] == b",":
+            rest += 1
+        value = _PAIR_VALUE.match(window, rest)
+        if value is not None:                   # {"name": "X", "value": "..."}
+            return _joined(data, (ws + m.start("name"), ws + m.end("name")), ws + value.end(), we)
+        if data[we:we + 1] == b"\n" and not window[rest:].strip(b" \t\r,"):
+            # The name ends its line; the value may be on the next.
+            nl = data.find(b"\n", we + 1, we + 1 + _PAIR_LINE)
+            end = nl if nl != -1 else min(len(data), we + 1 + _PAIR_LINE)
+            value = _PAIR_VALUE.match(data, we + 1, end)
+            if value is not None:
+                return _joined(data, (ws + m.start("name"), ws + m.end("name")), value.end(), end)
+    return None
+
+
+def _last_name(data: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """Where the name is, on the line ``data[start:end]``, when a name field ends that line."""
+    for m in _PAIR_NAME.finditer(data, start, end):
+        if not data[m.end():end].strip(b" \t\r,"):
+            return m.start("name"), m.end("name")
+    return None
+
+
+def _joined(data: bytes, name: tuple[int, int], start: int, end: int) -> tuple[bytes, list[int]]:
+    """``NAME: value`` from the name's bytes and the value's, each byte mapped to its offset."""
+    text = data[name[0]:name[1]] + b": " + data[start:end]
+    return text, [*range(*name), start, start, *range(start, end)]
