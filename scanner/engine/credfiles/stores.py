@@ -20,15 +20,23 @@ CRED_URL = re.compile(rb"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://(?P<u
 _INI = re.compile(rb"^\s*(?P<key>[A-Za-z0-9_.@-]+)\s*[=:]\s*(?P<value>.*?)\s*$")
 _INI_EQ = re.compile(rb"^\s*(?P<key>[^\s=]+)\s*=\s*(?P<value>.*?)\s*$")    # npm keys hold ':' and '/'
 _WORD = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\S+')
+# CVS's ~/.cvspass: "[/1 ]CVSROOT A<scrambled password>"; the scrambling is a fixed substitution
+# (it keeps the length), so it is the password in all but name. "A" alone is an empty password.
+_CVSPASS = re.compile(rb"^(?:/1\s+)?(?P<root>:[a-z]{2,12}:\S{1,1024})\s+A(?P<password>\S.{0,1024})$")
 _HASH = re.compile(r"^(?:\$(?:apr1|2[abxy]?|1|5|6|y|argon2id?)\$\S{8,}|\{SHA\}[A-Za-z0-9+/=]{27,28}|[./0-9A-Za-z]{13})$")
 
 
 def url_userinfo(rule: Rule, path: str, data: bytes) -> list[Hit]:
-    """``scheme://user:password@host`` per line (git's credential store); a bare user is a token."""
+    """``scheme://user:password@host`` per line (git's credential store); a bare user is a token.
+    A rule with ``fields`` reports only those parts: a remote in ``.git/config`` names its user
+    (``https://anna@host``, ``ssh://git@host``) without a secret, so there only a password counts."""
+    is_field = wanted(rule) if rule.fields else None
     hits = []
     for off, line in lines(data):
         for m in CRED_URL.finditer(line):
             group = "password" if m.group("password") else "user"
+            if is_field is not None and not is_field(group):
+                continue
             value = pct_unquote(m.group(group).decode("utf-8", "replace"))
             if live(value):
                 hits.append(hit(off + m.start(group), off + m.end(group), group, value))
@@ -134,3 +142,34 @@ def user_hash(rule: Rule, path: str, data: bytes) -> list[Hit]:
             start = off + len(user.encode()) + 1 + (len(rest.encode()) - len(rest.lstrip().encode()))
             hits.append(Hit(start, start + len(digest.encode()), "password hash", digest, details={"user": user}))
     return hits
+
+
+def cvspass(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """``~/.cvspass`` lines: a CVSROOT and the password ``cvs login`` scrambled (reversible)."""
+    hits = []
+    for off, line in lines(data):
+        m = _CVSPASS.match(line)
+        if m:
+            scrambled = m.group("password").decode("utf-8", "replace")
+            # The secret is the whole stored field ("A" and the scrambled text); weakness is
+            # judged on the scrambled part, which has the password's length.
+            hits.append(hit(off + m.start("password") - 1, off + m.end("password"), "password", "A" + scrambled,
+                            scrambled, root=m.group("root").decode("utf-8", "replace")))
+    return hits
+
+
+def user_pass_lines(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A file of two lines, a user name and a password: what OpenVPN's ``auth-user-pass FILE``
+    reads. Anything else under such a name (notes, a list, key=value settings) is not one."""
+    text = [(off, line) for off, line in lines(data) if line.strip()]
+    if len(text) != 2 or len(data) > 1024:
+        return []
+    (_, user), (off, password) = text
+    if (not re.fullmatch(rb"[^\s=:<>#\[\]{}]{1,128}", user.strip())
+            or password.lstrip().startswith((b"#", b"-----")) or b"=" in password):
+        return []
+    value = password.strip().decode("utf-8", "replace")
+    if not live(value) or " " in value.strip():
+        return []
+    start = off + len(password) - len(password.lstrip())
+    return [hit(start, start + len(value.encode()), "password", value, user=user.strip().decode("utf-8", "replace"))]
