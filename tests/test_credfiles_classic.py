@@ -36,7 +36,9 @@ def _bek() -> bytes:
 def test_classic_leaked_files_are_found(tmp_path: Path) -> None:
     weak = "hunter" + rand(2, "0123456789")
     v = {k: rand(20) for k in ("kube", "git", "cvs", "vpn", "dbeaver", "ci", "mongo", "secrets", "tugboat", "hub",
-                               "deploy", "proxy", "aws")}
+                               "deploy", "proxy", "aws", "sf", "kcpass")}
+    hexes = [rand(n, "0123456789abcdef") for n in (8, 4, 3, 3, 12)]
+    kucoin = f"{hexes[0]}-{hexes[1]}-4{hexes[2]}-a{hexes[3]}-{hexes[4]}"
     v["recovery"] = _recovery_password()
     teams = (f"https://outlook.office.com/webhook/{rand(8, '0123456789abcdef')}-1a2b-4c3d-8e9f-{rand(12, 'abcdef0123456789')}"
              f"@{rand(8, 'abcdef0123456789')}-2b3c-4d5e-9f0a-{rand(12, 'abcdef0123456789')}/IncomingWebhook/"
@@ -75,6 +77,14 @@ def test_classic_leaked_files_are_found(tmp_path: Path) -> None:
                                     f"<Setting name=\"Proxy pass\">{v['proxy']}</Setting>\n</Settings>\n</FileZilla3>\n",
                                     "filezilla-password", v["proxy"]),
         "notify/teams.py": (f'import pymsteams\ncard = pymsteams.connectorcard("{teams}")\n', "microsoft-teams-webhook-url", teams),
+        "cloud/heroku.json": (json.dumps({"heroku": {"email": "anna@corp.test", "password": weak}}, indent=2),
+                              "heroku-json-credential", weak),
+        ".bash_history": (f"cd /srv\necho '{weak}' | sudo -S systemctl restart nginx\n", "shell-history-password", weak),
+        "web/js/salesforce.js": ("var conn = new jsforce.Connection();\n"
+                                 f"conn.login('api@corp.test', '{weak}{v['sf']}', function(err, res) {{}});\n",
+                                 "generic-login-call-password", weak + v["sf"]),
+        "kucoin/kucoin.py": (f"from kucoin.client import Client\n\napi_key = '{rand(24, '0123456789abcdef')}'\n"
+                             f"api_secret = '{kucoin}'\napi_passphrase = '{v['kcpass']}'\n", "kucoin-api-secret", kucoin),
     }
     write(tmp_path, {path: content for path, (content, _, _) in files.items()})
     write(tmp_path, {"keys/4A1B2C3D-1E2F-4A5B-8C9D-0E1F2A3B4C5D.BEK": _bek()})
@@ -87,6 +97,7 @@ def test_classic_leaked_files_are_found(tmp_path: Path) -> None:
     # The ssh:// remote names a user, not a secret; the anonymous CVS login has no password.
     assert not [f for f in doc["findings"] if f["path"] == "mirror/config" and f["line"] == 4]
     assert len([f for f in doc["findings"] if f["path"] == ".cvspass"]) == 1
+    assert ("kucoin/kucoin.py", "kucoin-api-passphrase", v["kcpass"]) in got
     # A weak password is still a finding, at medium confidence, said to be weak.
     vpn = next(f for f in doc["findings"] if f["path"] == "openvpn/auth.txt")
     assert vpn["confidence"] == "medium" and vpn["details"]["weak"]
