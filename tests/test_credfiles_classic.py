@@ -59,7 +59,8 @@ def test_classic_leaked_files_are_found(tmp_path: Path) -> None:
                                         f'<connection host="db" user="root" password="{v["dbeaver"]}"/>\n'
                                         "</data-source>\n</data-sources>\n", "dbeaver-xml-data-source-password", v["dbeaver"]),
         ".circleci/config.yml": ("version: 2.1\njobs:\n  build:\n    docker:\n      - image: corp/builder:2\n        auth:\n"
-                                 f"          username: corpbuild\n          password: {v['ci']}\n",
+                                 f"          username: corpbuild\n          password: {v['ci']}\n"
+                                 f"    steps:\n      - run: mysql -h 127.0.0.1 -u shop -p{weak} shop < fixtures.sql\n",
                                  "circleci-config-secret", v["ci"]),
         "db/mongoid.yml": (f"production:\n  clients:\n    default:\n      options:\n        password: {v['mongo']}\n",
                            "mongoid-password", v["mongo"]),
@@ -98,6 +99,7 @@ def test_classic_leaked_files_are_found(tmp_path: Path) -> None:
     assert not [f for f in doc["findings"] if f["path"] == "mirror/config" and f["line"] == 4]
     assert len([f for f in doc["findings"] if f["path"] == ".cvspass"]) == 1
     assert ("kucoin/kucoin.py", "kucoin-api-passphrase", v["kcpass"]) in got
+    assert (".circleci/config.yml", "circleci-config-command-password", weak) in got
     # A weak password is still a finding, at medium confidence, said to be weak.
     vpn = next(f for f in doc["findings"] if f["path"] == "openvpn/auth.txt")
     assert vpn["confidence"] == "medium" and vpn["details"]["weak"]

@@ -161,8 +161,10 @@ def cvspass(rule: Rule, path: str, data: bytes) -> list[Hit]:
 def user_pass_lines(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """A file of two lines, a user name and a password: what OpenVPN's ``auth-user-pass FILE``
     reads. Anything else under such a name (notes, a list, key=value settings) is not one."""
+    if len(data) > 1024:
+        return []
     text = [(off, line) for off, line in lines(data) if line.strip()]
-    if len(text) != 2 or len(data) > 1024:
+    if len(text) != 2:
         return []
     (_, user), (off, password) = text
     if (not re.fullmatch(rb"[^\s=:<>#\[\]{}]{1,128}", user.strip())
