@@ -45,21 +45,34 @@ def url_userinfo(rule: Rule, path: str, data: bytes) -> list[Hit]:
 
 def words(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """A stream of whitespace-separated tokens where a field word is followed by its value
-    (netrc's ``password``, msmtp's ``password``, fetchmail's ``pass``, esmtp's ``password =``);
-    the value may start the next line, and may be double-quoted."""
+    (netrc's ``password``, msmtp's ``password``, fetchmail's ``pass``, esmtp's ``password =``
+    or ``password=...``); the value may start the next line, and may be double-quoted."""
     is_field = wanted(rule)
     hits = []
     found = [(m.start(), m.group().decode("utf-8", "replace")) for m in _WORD.finditer(data)]
     taken = -1    # the last token read as a value: "password password" is a field and its value
-    for i, (_, word) in enumerate(found[:-1]):
-        if i <= taken or not is_field(word):
+    for i, (at, word) in enumerate(found):
+        if i <= taken:
             continue
-        taken = i + 1 if found[i + 1][1] != "=" or i + 2 >= len(found) else i + 2
-        off, raw = found[taken]
+        key, eq, rest = word.partition("=") if word[:1] != '"' else (word, "", "")
+        if eq and key and is_field(key):
+            # "password=VALUE" in one token, or "password=" and the value after it.
+            if rest:
+                off, raw = at + len(key.encode()) + 1, rest
+            elif i + 1 < len(found):
+                taken = i + 1
+                off, raw = found[taken]
+            else:
+                continue
+        elif is_field(word) and i + 1 < len(found):
+            taken = i + 1 if found[i + 1][1] != "=" or i + 2 >= len(found) else i + 2
+            off, raw = found[taken]
+        else:
+            continue
         if live(raw):
             value = unquote(raw)
             start = off + (1 if raw[:1] == '"' else 0)
-            hits.append(hit(start, start + len(value.encode()), word, value))
+            hits.append(hit(start, start + len(value.encode()), key if eq else word, value))
     return hits
 
 
