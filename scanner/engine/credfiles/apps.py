@@ -16,7 +16,7 @@ _DEFINE = re.compile(rb"""define\s*\(\s*(['"])(?P<name>[A-Za-z_]+)\1\s*,\s*(['"]
 _WP_SAMPLE = "put your unique phrase here"
 _HEX32 = re.compile(rb"^\s*([0-9a-f]{32})\s*$")
 # Every credential of a kubeconfig sits under its top-level "users:" list.
-_KUBE_USERS = re.compile(rb"(?m)^users:[ \t]*\r?$")
+_KUBE_USERS = re.compile(rb"(?m)^users:[ \t]*(?:#[^\n]*)?\r?$")
 _YAML_KEY = re.compile(rb"^(?P<indent>\s*)(?:-\s+)?(?P<key>:?[A-Za-z_][A-Za-z0-9_.-]*)\s*:\s*(?P<value>.*?)\s*(?:\s#.*)?$")
 
 

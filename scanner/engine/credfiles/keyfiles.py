@@ -181,13 +181,13 @@ def _recovery_password(value: str) -> bool:
 
 
 def _bek(data: bytes) -> bool:
-    """A BitLocker startup key (.BEK): a 48-byte header (size, version 1, header size 48, size
-    again) and then an external key entry (value type 9), as libbde documents the format."""
+    """A BitLocker startup key (.BEK): a 48-byte header (size, version 1, header size 48) and
+    then an external key entry (value type 9), as libbde documents the format (which is not
+    sure of the header's copy of the size, so that is not relied on)."""
     if len(data) < 56:
         return False
-    size, version, header, copy = (int.from_bytes(data[i:i + 4], "little") for i in range(0, 16, 4))
-    return (version == 1 and header == 48 and size == copy and 56 <= size <= len(data)
-            and int.from_bytes(data[52:54], "little") == 9)
+    size, version, header = (int.from_bytes(data[i:i + 4], "little") for i in range(0, 12, 4))
+    return version == 1 and header == 48 and 56 <= size <= len(data) and int.from_bytes(data[52:54], "little") == 9
 
 
 def bitlocker(rule: Rule, path: str, data: bytes) -> list[Hit]:
