@@ -36,7 +36,7 @@ def _bek() -> bytes:
 def test_classic_leaked_files_are_found(tmp_path: Path) -> None:
     weak = "hunter" + rand(2, "0123456789")
     v = {k: rand(20) for k in ("kube", "git", "cvs", "vpn", "dbeaver", "ci", "mongo", "secrets", "tugboat", "hub",
-                               "deploy", "proxy", "aws", "sf", "kcpass")}
+                               "deploy", "proxy", "aws", "sf", "kcpass", "ovpn")}
     hexes = [rand(n, "0123456789abcdef") for n in (8, 4, 3, 3, 12)]
     kucoin = f"{hexes[0]}-{hexes[1]}-4{hexes[2]}-a{hexes[3]}-{hexes[4]}"
     v["recovery"] = _recovery_password()
@@ -52,6 +52,8 @@ def test_classic_leaked_files_are_found(tmp_path: Path) -> None:
                      "cvs-password-file", "A" + v["cvs"]),
         "openvpn/auth.txt": (f"vpnuser\n{weak}\n", "openvpn-auth-user-pass", weak),
         "vpn/office.auth": (f"anna.k\r\n{v['vpn']}\r\n", "openvpn-auth-user-pass", v["vpn"]),
+        "vpn/office.ovpn": (f"client\nremote vpn.corp.test 1194\n<auth-user-pass>\nanna\n{v['ovpn']}\n</auth-user-pass>\n",
+                            "openvpn-auth-user-pass", v["ovpn"]),
         "BitLocker Recovery Key 4A1B2C3D-1E2F-4A5B-8C9D-0E1F2A3B4C5D.TXT": (
             ("BitLocker Drive Encryption recovery key\r\n\r\nIdentifier:\r\n\r\n\t4A1B2C3D-1E2F-4A5B-8C9D-0E1F2A3B4C5D"
              f"\r\n\r\nRecovery Key:\r\n\r\n\t{v['recovery']}\r\n").encode("utf-16"), "bitlocker-recovery-key", v["recovery"]),

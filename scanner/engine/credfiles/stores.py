@@ -171,11 +171,20 @@ def cvspass(rule: Rule, path: str, data: bytes) -> list[Hit]:
     return hits
 
 
+_INLINE_AUTH = re.compile(rb"<auth-user-pass>[ \t]*\r?\n(?P<body>.{0,1024}?)</auth-user-pass>", re.DOTALL)
+
+
 def user_pass_lines(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """A file of two lines, a user name and a password: what OpenVPN's ``auth-user-pass FILE``
-    reads. Anything else under such a name (notes, a list, key=value settings) is not one."""
-    if len(data) > 1024:
-        return []
+    reads, or the same two lines inline in a client configuration (``<auth-user-pass>``).
+    Anything else under such a name (notes, a list, key=value settings) is not one."""
+    inline = _INLINE_AUTH.search(data)
+    if inline:
+        return _user_pass(inline.group("body"), inline.start("body"))
+    return _user_pass(data, 0) if len(data) <= 1024 and b"\0" not in data else []
+
+
+def _user_pass(data: bytes, base: int) -> list[Hit]:
     text = [(off, line) for off, line in lines(data) if line.strip()]
     if len(text) != 2:
         return []
@@ -186,5 +195,5 @@ def user_pass_lines(rule: Rule, path: str, data: bytes) -> list[Hit]:
     value = password.strip().decode("utf-8", "replace")
     if not live(value) or " " in value.strip():
         return []
-    start = off + len(password) - len(password.lstrip())
+    start = base + off + len(password) - len(password.lstrip())
     return [hit(start, start + len(value.encode()), "password", value, user=user.strip().decode("utf-8", "replace"))]
