@@ -199,7 +199,7 @@ def bitlocker(rule: Rule, path: str, data: bytes) -> list[Hit]:
     text = data[len(bom):].decode(encoding, "replace")
     hits = []
     for m in _RECOVERY_PASSWORD.finditer(text):
-        if _recovery_password(m.group()):
+        if _recovery_password(m.group()) and not structural_placeholder(m.group()) and len(set(m.group().split("-"))) > 1:
             start = len(bom) + len(text[:m.start()].encode(encoding))
             hits.append(Hit(start, start + len(m.group().encode(encoding)), "recovery password", m.group()))
     return hits
