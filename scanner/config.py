@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from scanner.engine.archive_kinds import DEFAULT_LIMITS, Limits
 from scanner.errors import ConfigError
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER
+from scanner.records import field, record
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 DEFAULT_FILE_BUDGET = 30.0      # seconds of engine time per file (key file_time_budget)
@@ -28,7 +28,7 @@ MAX_ARCHIVE_DEPTH = 32
 MAX_ARCHIVE_RATIO = 100_000.0
 
 
-@dataclass
+@record
 class Config:
     """The settings of a run: the configuration file's keys, with their defaults."""
 

@@ -1,8 +1,8 @@
 """The one record every source produces and every consumer reads.
 
-A ``Finding`` is immutable (a frozen dataclass): its fingerprint is set once, when it is made,
+A ``Finding`` is immutable (a frozen record): its fingerprint is set once, when it is made,
 and nothing assigns to a finding afterwards. A layer with something to add makes a new finding
-with ``dataclasses.replace``, in the one place it does so; there are two kinds:
+with ``records.replace``, in the one place it does so; there are two kinds:
 
 * placing it: the blob step stamps commit and blob (``sources/blobs.py``; commit and tag
   fields in ``sources/meta.py``, a baseline's commit in ``policy/baseline_import.py``), the
@@ -22,8 +22,9 @@ The lists and the dict a finding holds are never changed in place either: they a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+from scanner.records import field, record, replace
 
 # Fixed and public on purpose: fingerprints must be stable across runs, machines and
 # tools so baselines and audit logs can match them. The key only stops a fingerprint
@@ -57,7 +58,7 @@ def redact(secret: str, public_prefix: str = "") -> str:
     return "*" * 8
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """One secret at one place: what found it, how sure, where, and the secret (in memory only).
     Never changed once made: see the module docstring for how later layers add to one."""

@@ -14,9 +14,10 @@ import re
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
+
+from scanner.records import record
 
 if TYPE_CHECKING:
     import mmap
@@ -154,7 +155,7 @@ SYMLINK_MODE = "120000"
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
-@dataclass
+@record
 class Change:
     """One entry of ``git diff-index``/``diff-tree --raw -z``."""
     status: str          # A, M, D, R, C, T (score dropped)
@@ -229,7 +230,7 @@ def is_bare(cwd: str | Path | None = None) -> bool:
     return run(["rev-parse", "--is-bare-repository"], cwd).strip() == b"true"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WorkTree:
     """What a commit hook asks about its repository before reading the index."""
     bare: bool
@@ -271,7 +272,7 @@ def commit_exists(oid: str, cwd: str | Path | None = None) -> bool:
     return proc.returncode == 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ident:
     """An author, committer or tagger line: ``Name <email> 1700000000 +0100``."""
     who: str             # "Name <email>"
@@ -300,7 +301,7 @@ def parse_ident(value: bytes) -> Ident:
     return Ident(name, date, stamp)
 
 
-@dataclass
+@record
 class CommitInfo:
     oid: str
     parents: list[str]
@@ -330,7 +331,7 @@ def parse_commit(oid: str, raw: bytes) -> CommitInfo:
     return info
 
 
-@dataclass
+@record
 class TagInfo:
     oid: str
     target: str          # the object it points to
@@ -620,7 +621,7 @@ def count_objects(cwd: str | Path | None = None) -> int:
     return total
 
 
-@dataclass
+@record
 class LogCommit:
     """One commit of a ``LogStream``: its id, its index in the walk (0 = newest in topological
     order), where its header sits in the copy, and each blob it adds or changes."""
@@ -637,7 +638,7 @@ _LOG_FORMAT = "--format=%x01%H"   # dates and names cost git time; the few commi
 LOG_BATCH = 4096
 
 
-@dataclass
+@record
 class CommitMessage:
     oid: str
     timestamp: int       # committer time

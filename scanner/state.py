@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import UsageError
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -33,7 +33,7 @@ VERSION = 1
 _PLACE_KEYS = ("commit", "path", "line", "blob", "author", "date")
 
 
-@dataclass
+@record
 class State:
     digest: str                          # rules and settings (see ``digest``)
     revs: list[str]                      # what was walked, as given
@@ -89,7 +89,7 @@ def save(path: Path, state: State) -> None:
         raise UsageError(f"{path}: cannot write the state file: {exc.strerror}") from None
 
 
-@dataclass
+@record
 class Outcome:
     report: "Report"                     # the history audit's, its findings old and new
     status: dict[str, str]               # fingerprint -> "new" | "known"

@@ -2,7 +2,6 @@
 new findings rather than change one (scanner/finding.py)."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -11,6 +10,7 @@ from conftest import commit_file, make_token, rand_text
 from scanner.config import load
 from scanner.engine.factory import build_engine
 from scanner.finding import fingerprint
+from scanner import records
 
 
 def test_a_finding_cannot_be_changed_and_an_annotation_makes_a_new_one():
@@ -19,7 +19,7 @@ def test_a_finding_cannot_be_changed_and_an_annotation_makes_a_new_one():
     assert [f.rule_id for f in found] == ["github-pat-classic"]
     f = found[0]
     for name, value in (("commit", "0" * 40), ("fingerprint", "x"), ("details", {}), ("path", "other.py")):
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(records.FrozenInstanceError):
             setattr(f, name, value)
     live = f.annotated(verification={"status": "live"})
     assert live.details == {**f.details, "verification": {"status": "live"}}

@@ -193,12 +193,13 @@ def test_inline_allow_baseline_and_exclude_paths(repo: Path, tmp_path: Path) -> 
 def test_hook_path_does_not_import_gitpython_or_tqdm(repo: Path) -> None:
     """Nor, for a change that wakes no rule in a repository without configuration or baseline,
     what only other work needs: a TOML parser (the rules come from the cache), the regex module
-    (no rule to confirm), OpenSSL (no fingerprint to compute), JSON, difflib."""
+    (no rule to confirm), OpenSSL (no fingerprint to compute), JSON, difflib; nor dataclasses
+    and the inspect module it loads (scanner/records.py says why)."""
     stage(repo, "a.txt", "a\n")
     assert leakwarden("staged", cwd=repo).returncode == 0   # the cache is warm, as on every commit but the first
     code = ("import sys; from scanner.cli import main; rc = main(['staged']); "
             "bad = [m for m in ('git', 'tqdm', 'detect_secrets', 'tomllib', 'regex', 'hashlib', 'json', 'difflib', "
-            "'scanner.engine.archives') "
+            "'scanner.engine.archives', 'dataclasses', 'inspect') "
             "if m in sys.modules]; "
             "print(bad); sys.exit(rc)")
     proc = _in_process(repo, code)

@@ -1,14 +1,15 @@
 """Allow filters, the engine's last stage: inline markers, allow regexes, allowlisted fingerprints."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from scanner.records import field, record
+
 
 # leakwarden's own marker, plus those of the tools people migrate from.
 INLINE_MARKERS = (b"leakwarden:allow", b"pragma: allowlist secret", b"gitleaks:allow")
 ALLOW_TIMEOUT = 0.1   # seconds per search: an allow regex only ever looks at one secret or one line
 
 
-@dataclass
+@record
 class AllowPolicy:
     """What the configuration allows: regexes on a secret or its line, and fingerprints."""
 

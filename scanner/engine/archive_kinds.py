@@ -3,10 +3,11 @@ far into one the engine goes (``Limits``). The readers (``archives.py``) are imp
 an archive is met: a commit hook whose change holds none never loads them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from scanner.records import record
 
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class Limits:
     """How far into an archive the engine goes (config keys ``archive_max_*``)."""
     max_depth: int = 3                    # archives inside archives, the outer one counting 1

@@ -21,12 +21,12 @@ import functools
 import io
 import re
 import time
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from scanner.engine.archive_kinds import DEFAULT_LIMITS, Limits, detect, is_tar_header
 from scanner.engine.text import BINARY_SNIFF, is_binary
 from scanner.finding import BINARY, NOT_FULLY_SCANNED
+from scanner.records import field, record, replace
 
 if TYPE_CHECKING:
     from scanner.engine.core import Engine, ScanResult
@@ -97,7 +97,7 @@ class _Bound(Exception):
         self.why, self.where, self.member_only, self.partial = why, where, member_only, partial
 
 
-@dataclass
+@record
 class _Run:
     """One outer archive: its limits, what was decompressed so far, what was found and noted."""
     engine: Engine

@@ -7,7 +7,6 @@ placeholder checks and allow filters on each candidate.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scanner.config import DEFAULT_FILE_BUDGET
@@ -20,6 +19,7 @@ from scanner.engine.entropy import shannon
 from scanner.engine.prefilter import Prefilter, unpack
 from scanner.engine.text import LineIndex, is_binary, prepare, utf8_chars
 from scanner.finding import BINARY, CONFIDENCE_ORDER, NOT_FULLY_SCANNED, Finding
+from scanner.records import field, record
 from scanner.rules.model import Rule
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ REGEX_TIMEOUT = 1.0         # seconds per window: a guard against pathological u
 _BASIS_RANK = {"checksum": 2, "structure": 1, "pattern": 0}
 
 
-@dataclass
+@record
 class Candidate:
     rule: Rule
     start: int          # offset of the secret in the scanned buffer
@@ -42,7 +42,7 @@ class Candidate:
     name: bytes = b""    # what the secret is assigned to, for rules that capture it
 
 
-@dataclass
+@record
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     skipped: str = ""    # why the input was not scanned, or not fully (a budget, a rule that timed out)
@@ -51,7 +51,7 @@ class ScanResult:
     path_gated: bool = False
 
 
-@dataclass
+@record
 class _Pass:
     """One scan's clock and the reasons it did not finish everything."""
     deadline: float | None

@@ -4,7 +4,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass, field
+
+from scanner.records import field, record
 
 _HEADER = re.compile(r"-{4,5} ?BEGIN ([A-Z0-9 ]+?) ?-{4,5}")
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*): ?(.*)$")
@@ -12,7 +13,7 @@ _B64 = re.compile(r"^[A-Za-z0-9+/=]+$")
 MIN_BODY = 40
 
 
-@dataclass
+@record
 class KeyVerdict:
     ok: bool
     reason: str

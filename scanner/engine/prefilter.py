@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import marshal
+import re
 import zlib
 
 import hyperscan
@@ -37,6 +38,20 @@ def encoded_spellings(keyword: bytes) -> set[bytes]:
     return out
 
 
+def name_spellings(keyword: bytes) -> set[bytes]:
+    """A variable's name as configuration formats write it: ``dd_api_key`` is also
+    ``dd.api.key`` (Java properties, Spring) and ``dd-api-key`` (YAML keys, command-line flags).
+    For names of three parts or more only: ``secret_key`` or ``bot_token`` spelled with a dot
+    or a dash are everywhere in code and prose, and would wake their rules thousands of times."""
+    if not _NAME.fullmatch(keyword) or len(_SEPARATORS.findall(keyword)) < 2:
+        return {keyword}
+    return {_SEPARATORS.sub(sep, keyword) for sep in (b"_", b"-", b".")} | {keyword}
+
+
+_NAME = re.compile(rb"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+")
+_SEPARATORS = re.compile(rb"[_.-]")
+
+
 HIT_SHIFT = 16   # a keyword hit's length fits in the low bits (keywords are short literals)
 
 
@@ -55,7 +70,7 @@ class Prefilter:
 
     # Bump when the way literals are derived from rules, or the cache file's layout, changes:
     # it is part of the cache key.
-    LAYOUT = 4
+    LAYOUT = 5
 
     def __init__(self, rules: list[Rule]) -> None:
         self._key = f"{self.LAYOUT}/{getattr(hyperscan, '__version__', '')}/{marshal.version}/{rules_key(rules)}"
@@ -82,7 +97,8 @@ class Prefilter:
                 if rule.confidence == "high" and "generic" not in rule.tags and len(raw) >= 4:
                     spellings |= base64_spellings(raw)
                 if not rule.prefilter:
-                    for spelling in {raw.lower(), *(s.lower() for s in encoded_spellings(raw))}:
+                    names = name_spellings(raw) if rule.confidence != "high" else {raw}
+                    for spelling in {*(n.lower() for n in names), *(s.lower() for s in encoded_spellings(raw))}:
                         keywords.setdefault(spelling, []).append(idx)
         literals = sorted(keywords)
         # Ids: literals first, then rule patterns (a hit is where the pattern ends, length 1),

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+
+from scanner.records import record
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -15,7 +16,7 @@ _BOM_STARTS = frozenset(bom[:1] for bom, _ in _BOMS)
 BINARY_SNIFF = 8192
 
 
-@dataclass
+@record
 class Prepared:
     data: bytes        # UTF-8 (or raw, if it was not valid UTF-8) bytes to scan
     binary: bool

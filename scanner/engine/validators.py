@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
 from typing import Callable
 
 from scanner.engine import github, keys
 from scanner.engine.placeholders import generic_placeholder
+from scanner.records import field, record
 
 
-@dataclass
+@record
 class Verdict:
     ok: bool
     basis: str       # checksum | structure

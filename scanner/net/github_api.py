@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
 from scanner.engine.github import public_prefix
 from scanner.finding import redact
 from scanner.net.http import Client, NetworkError, RateLimited, Response
+from scanner.records import field, record
 
 # Longest first: "github_pat" must win over nothing else, and "ghs" covers both ghs_ forms.
 KINDS = ("github_pat", "ghp", "gho", "ghu", "ghs", "ghr")
@@ -105,7 +105,7 @@ def _headers(result: dict, resp: Response) -> None:
     result["permissions"] = resp.header("X-Accepted-GitHub-Permissions") or None
 
 
-@dataclass
+@record
 class Outcome:
     fingerprint: str
     kind: str
@@ -116,7 +116,7 @@ class Outcome:
     request: int = 0     # which POST /credentials/revoke of this run carried it (0: none)
 
 
-@dataclass
+@record
 class Revoker:
     """Sends revocations within GitHub's budget and reports one ``Outcome`` per token."""
 

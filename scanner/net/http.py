@@ -13,11 +13,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from scanner import __version__
 from scanner.net import DEFAULT_API_URL
+from scanner.records import record
 
 API_VERSION = "2022-11-28"
 
@@ -34,7 +34,7 @@ class RateLimited(NetworkError):
         self.reset_at = reset_at
 
 
-@dataclass
+@record
 class Response:
     status: int
     headers: email.message.Message   # case-insensitive .get()

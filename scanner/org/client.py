@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from scanner.org import merge, results, tasks
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 CLONE_RETRIES = 2   # a clone or fetch is retried for a network blip; a scan is deterministic
 
 
-@dataclass
+@record
 class Settings:
     cache: Path
     digest: str              # the rules and everything else that changes results, hashed
@@ -34,7 +34,7 @@ class Settings:
     show_secrets: bool = False
 
 
-@dataclass
+@record
 class Outcome:
     findings: list[Finding] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)

@@ -3,8 +3,9 @@ history audit reports, then the repositories into one report where a secret foun
 repositories is one finding listing every repository, place and introducing commit."""
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
+
+from scanner import records
 
 if TYPE_CHECKING:
     from scanner.finding import Finding
@@ -30,7 +31,7 @@ def parts(results: list[Part]) -> tuple[list[Finding], list[tuple[str, str]], di
         unique: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
         for _, where, _ in entries:
             unique.setdefault((where.get("commit"), where.get("path"), where.get("line")), where)
-        findings.append(dataclasses.replace(entries[0][2], occurrences=list(unique.values())))
+        findings.append(records.replace(entries[0][2], occurrences=list(unique.values())))
     findings.sort(key=lambda f: (f.path, f.line))
     skipped = sorted({s for part in results for s in part.skipped})
     stats = {key: sum(part.stats.get(key, 0) for part in results) for key in ("objects", "bytes")}
@@ -50,6 +51,6 @@ def repositories(per_repo: list[tuple[str, list[Finding]]]) -> list[Finding]:
         first = group[0][1]
         occurrences = [{"repository": name, **where} for name, f in group for where in f.occurrences]
         introduced = [{"repository": name, "commit": f.commit, "path": f.path, "line": f.line} for name, f in group]
-        out.append(dataclasses.replace(first, occurrences=occurrences,
+        out.append(records.replace(first, occurrences=occurrences,
                                        details={**first.details, "repositories": introduced}))
     return out

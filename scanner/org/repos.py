@@ -11,12 +11,12 @@ import hashlib
 import os
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from scanner.errors import UsageError
+from scanner.records import record
 
 # scheme://... or scp-like user@host:path (git's own rule: a colon before any slash).
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/:]+@[^/:]+:")
@@ -26,7 +26,7 @@ class RepoError(Exception):
     """A repository that cannot be cloned, fetched or read: reported in ``errors``."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RepoSpec:
     name: str        # as the user wrote it: how reports name the repository
     location: str    # an absolute path, or the clone URL

@@ -4,19 +4,19 @@ that cannot be read or parsed is a miss: the repository is scanned again."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.cache import write_atomic
 from scanner.org import wire
+from scanner.records import record
 
 if TYPE_CHECKING:
     from scanner.finding import Finding
     from scanner.org.repos import RepoSpec
 
 
-@dataclass
+@record
 class Cached:
     key: str
     findings: list[Finding]

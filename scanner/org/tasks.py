@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.org import repos, wire
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from scanner.finding import Finding
 
 
-@dataclass
+@record
 class Prepared:
     """A repository ready to scan on the workers' disk, or known unchanged since the cached run."""
     git_dir: str
@@ -22,7 +22,7 @@ class Prepared:
     parts: list[list[str]] = field(default_factory=list)   # rev-list arguments, oldest part first; [] if unchanged
 
 
-@dataclass
+@record
 class Part:
     """What one commit range of one repository holds."""
     findings: list[Finding]

@@ -4,14 +4,14 @@ and no secret crosses the wire or reaches the disk. ``--show-secrets`` alone sen
 whole (and then the cache is neither read nor given them in full)."""
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
+from scanner import records
 from scanner.finding import Finding
+from scanner.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RedactedFinding(Finding):
     """``secret`` holds the redaction; the fingerprint is the real secret's."""
 
@@ -28,7 +28,7 @@ class RedactedFinding(Finding):
 def redacted(finding: Finding) -> RedactedFinding:
     if isinstance(finding, RedactedFinding):
         return finding
-    values = {f.name: getattr(finding, f.name) for f in dataclasses.fields(Finding)}
+    values = {f.name: getattr(finding, f.name) for f in records.fields(Finding)}
     values["secret"] = finding.redacted
     return RedactedFinding(**values)
 
@@ -38,7 +38,7 @@ def outgoing(findings: list[Finding], show_secrets: bool) -> list[Finding]:
 
 
 def to_json(finding: Finding) -> dict[str, Any]:
-    return dataclasses.asdict(redacted(finding))
+    return records.asdict(redacted(finding))
 
 
 def from_json(data: dict[str, Any]) -> RedactedFinding:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from scanner.errors import ConfigError, UsageError
 from scanner.finding import Finding
+from scanner.records import field, record
 
 DEFAULT_NAME = ".leakwarden-baseline.json"
 FORMAT_VERSION = 1
@@ -33,7 +33,7 @@ def parse_status(text: str) -> str:
     return status
 
 
-@dataclass
+@record
 class Baseline:
     """A baseline file's entries, by fingerprint."""
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import UsageError
 from scanner.finding import Finding
+from scanner.records import field, record, replace
 
 if TYPE_CHECKING:
     from scanner import git
@@ -28,14 +28,14 @@ _DS_KEY_MARKER = re.compile(r"BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?|PuTTY-User-
 _IGNORE_LINE = re.compile(r"^(?:(?P<commit>[0-9a-f]{40}|[0-9a-f]{64}):)?(?P<file>.+):(?P<rule>[^:]+):(?P<line>\d+)$")
 
 
-@dataclass
+@record
 class Mapped:
     finding: Finding
     status: str
     note: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PositionalEntry:
     """One gitleaks finding or .gitleaksignore line: a secret recorded by its place."""
     where: str                  # how the entry is named in messages
@@ -46,7 +46,7 @@ class PositionalEntry:
     secret: str | None          # None when the report was redacted or never had it
 
 
-@dataclass
+@record
 class ImportResult:
     mapped: list[Mapped] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)    # one human-readable reason per entry

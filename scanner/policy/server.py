@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from scanner import git
 from scanner.errors import ConfigError
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -31,7 +31,7 @@ DEFAULT_AUDIT_LOG = "leakwarden-audit.jsonl"
 ACTIONS = ("reject", "accept")
 
 
-@dataclass
+@record
 class ServerPolicy:
     time_budget: float = 4.0          # GHES gives all pre-receive hooks of a repository 5 s together
     on_timeout: str = "reject"        # fail closed
@@ -143,7 +143,7 @@ def load(cwd: str | Path | None = None, config_file: str | None = None) -> tuple
     return policy, cfg
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pusher:
     name: str
     source: str   # the variable that named the pusher, or ACCOUNT

@@ -1,12 +1,12 @@
 """Which findings fail a run (exit 1, or block a hook) and which are only warnings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from scanner.finding import CONFIDENCE_ORDER, SEVERITY_ORDER, Finding
+from scanner.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FailPolicy:
     """Which findings fail a run: at or above this confidence and this severity."""
 

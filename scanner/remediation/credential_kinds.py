@@ -7,8 +7,9 @@ own description, remediation and url.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from scanner.records import record
 
 if TYPE_CHECKING:
     from scanner.rules.model import Rule
@@ -18,7 +19,7 @@ LEAKWARDEN_REVOKE = ("Revoke it with `leakwarden revoke --history --yes` (withou
                      "would do; paths or `--report FILE` work in place of `--history`).")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Kind:
     key: str            # stable name for tools: pat-classic, installation-token, private-key, provider...
     grants: str         # what it can do, in general terms

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.finding import fingerprint, redact
+from scanner.records import record
 
 if TYPE_CHECKING:
     from scanner.remediation.plan import Leak
@@ -30,7 +30,7 @@ _TIMEOUT = 0.5      # seconds per line: a rule's id regex never stalls a plan
 LinesAt = Callable[[dict[str, Any]], "list[str] | None"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Spec:
     name: str
     rule: str = ""

@@ -5,10 +5,10 @@ secret; only the filter-repo expressions file the user asks for does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scanner.finding import SEVERITY_ORDER, Finding, redact
+from scanner.records import field, record
 from scanner.remediation import pairs
 from scanner.remediation.credential_kinds import kind_for
 
@@ -37,7 +37,7 @@ AFTER_REWRITE = [
 ]
 
 
-@dataclass
+@record
 class Leak:
     fingerprint: str
     rule_id: str

@@ -1,10 +1,10 @@
 """The one result every source produces and every reporter reads, and the renderers by name."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Callable
 
 from scanner.finding import BINARY, NOT_FULLY_SCANNED, Finding
+from scanner.records import field, record
 
 if TYPE_CHECKING:
     from scanner.policy.threshold import FailPolicy
@@ -37,7 +37,7 @@ class Skip:
         return f"larger than max_file_size ({size} bytes)"
 
 
-@dataclass
+@record
 class Report:
     """What a run found (``findings``), what it did not scan and why (``skipped``), what it could
     not read (``errors``, which make the run fail with exit 3), and counts."""

@@ -1,16 +1,16 @@
 """``rules check``: every example must produce its secret, every negative example nothing."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.engine.core import Engine
+from scanner.records import field, record
 from scanner.rules.backtrack import catastrophic
 from scanner.rules.model import Rule
 from scanner.rules.templates import expand
 
 
-@dataclass
+@record
 class CheckReport:
     rules: int = 0
     examples: int = 0

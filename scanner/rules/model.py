@@ -1,14 +1,14 @@
 """The Rule record and loading of rule packs (TOML), with errors that name file, rule and key."""
 from __future__ import annotations
 
-import dataclasses
 import marshal
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scanner import records
 from scanner.errors import ConfigError
+from scanner.records import field, record
 
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
@@ -25,7 +25,7 @@ REVOKE_METHODS = ("leakwarden-revoke", "api", "settings", "provider")
 PAIR_KEYS = ("name", "rule", "regex", "line", "lines")
 
 
-@dataclass
+@record
 class Rule:
     """One rule of a pack: a content rule (regex and keywords) or a file rule (paths and parser)."""
 
@@ -281,7 +281,7 @@ def load_builtin() -> list[Rule]:
 # A rule's record in the cache: the fields the engine reads, then the documentation (what
 # `rules list/show/check`, docs/rules.md and remediation plans read) as one blob.
 _DOC_FIELDS = ("name", "description", "examples", "negative_examples", "credential", "aliases")
-_CORE_FIELDS = tuple(f.name for f in dataclasses.fields(Rule) if not f.name.startswith("_") and f.name not in _DOC_FIELDS)
+_CORE_FIELDS = tuple(f.name for f in records.fields(Rule) if not f.name.startswith("_") and f.name not in _DOC_FIELDS)
 _RECORD_SIZE = len(_CORE_FIELDS) + 4   # and _docs, _compiled, _in_files, _key: see load_builtin
 
 

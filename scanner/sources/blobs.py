@@ -9,10 +9,10 @@ one piece; a larger one streamed from git's pipe in overlapping chunks
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterator
 
 from scanner import git
+from scanner.records import field, record, replace
 from scanner.report import Skip
 from scanner.sources.files import STREAM_CHUNK, stream_chunks
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Blob:
     """A blob to scan, at the path (and in the commit, if known) where it was met. An empty
     path is a blob not placed yet (history's first pass): only its content is judged, nothing
@@ -34,7 +34,7 @@ class Blob:
     mode: str = ""       # the tree entry's mode, when known: a gitlink is never read
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Scanned:
     """What the blob step made of one blob: its findings, or why it was not (fully) scanned,
     and how many of its bytes were read (0 when it was not read)."""

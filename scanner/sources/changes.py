@@ -3,11 +3,11 @@ and only findings that touch an added line are kept (inside an archive: only sec
 archive did not hold before)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner import git
+from scanner.records import record
 from scanner.report import Report, Skip
 from scanner.sources.blobs import Blob, scan_blobs
 from scanner.sources.files import excluded
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _REGULAR = ("100644", "100755", "100664")
 
 
-@dataclass
+@record
 class Target:
     """A path whose content changed, and what it was in each base (parent) it is compared with.
 

@@ -5,11 +5,11 @@ import fnmatch
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from scanner import git
+from scanner.records import record
 from scanner.report import Skip
 
 
@@ -22,7 +22,7 @@ STREAM_CHUNK = 8 * 1024 * 1024   # larger files and blobs are scanned in chunks 
 OVERLAP = 1 << 16
 
 
-@dataclass
+@record
 class Item:
     """One thing to scan, or a note on why it was not scanned."""
     path: str

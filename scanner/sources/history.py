@@ -31,12 +31,12 @@ import sys
 import tempfile
 import threading
 from array import array
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
 from scanner import git
 from scanner.finding import Finding
+from scanner.records import field, record
 from scanner.report import COMMIT_MESSAGE, Report, Skip
 from scanner.sources.blobs import Blob, scan_blobs
 from scanner.sources.files import excluded
@@ -58,7 +58,7 @@ _SKIPPED_MODES = (b"000000", b"120000")   # deleted; a symlink (its content is a
 _GITLINK = b"160000"
 
 
-@dataclass
+@record
 class Progress:
     """How far a run got, to resume it: the first ``done`` blobs it feeds (in its order, which
     is the same for the same repository and walk; ``last`` is the last of them) are scanned,
@@ -70,7 +70,7 @@ class Progress:
     gated: set[str] = field(default_factory=set)
 
 
-@dataclass
+@record
 class _Hit:
     """One finding at one place, before findings are merged per secret."""
     finding: Finding
@@ -78,7 +78,7 @@ class _Hit:
     order: tuple[int, int]     # (committer time, -position in topological order): smaller is older
 
 
-@dataclass
+@record
 class _Scanned:
     """What scanning some objects found: the blobs that hold something (judged again at their
     paths once the walk has placed them), the blobs that woke a rule that runs only in some

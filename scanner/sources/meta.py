@@ -6,10 +6,10 @@ path>``...), never under its own value, and the finding names the commit or tag 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scanner import git
+from scanner.records import record, replace
 from scanner.report import COMMIT_MESSAGE, tag_message_label
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ AUTHOR, COMMITTER, TAGGER = "<author>", "<committer>", "<tagger>"
 FILE_PATH, REF_NAME = "<file path>", "<ref name>"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     label: str
     text: bytes

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from scanner import git
 from scanner.errors import UsageError
+from scanner.records import record
 
 _OID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RefUpdate:
     old: str             # what the ref (on the server, or the remote's ref) points to now; zeros if new
     new: str             # what it is to point to; zeros for a deletion

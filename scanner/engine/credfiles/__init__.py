@@ -12,29 +12,29 @@ content rules skip) and return :class:`Hit`s; :class:`FileRules` turns them into
 """
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import importlib
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from scanner import records
 from scanner.engine.allow import AllowPolicy
 from scanner.engine.text import LineIndex
 from scanner.finding import CONFIDENCE_ORDER, Finding, fingerprint
+from scanner.records import record
 
 if TYPE_CHECKING:
     from scanner.rules.model import Rule
 
 
-@dataclass
+@record
 class Hit:
     start: int            # byte offset of the value (or of the file's first secret line)
     end: int
     field: str            # the key or field holding the secret, e.g. "aws_secret_access_key"
     secret: str           # the value, or for file-level findings a value-free description
     covers: bytes | None = None   # what the fingerprint is computed from, when ``secret`` is a description
-    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+    details: dict[str, Any] = records.field(default_factory=dict)
     confidence: str = ""  # overrides the rule's confidence
 
 

@@ -1,0 +1,82 @@
+"""A provider's secret is found however the file around it assigns it.
+
+Every provider rule whose first example is a plain ``NAME=SECRET`` line is tried with that
+name and that example's secret, written as some twenty formats
+write an assignment (YAML, JSON, Python, .NET ``<add key= value=/>``, Dockerfile ``ENV``...),
+each at a path of its kind. The finding may come from the provider's rule or from a generic
+one; what must not happen is nothing."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scanner.config import load
+from scanner.engine.factory import build_engine
+from scanner.rules.model import load_builtin
+from scanner.rules.templates import expand
+
+_ASSIGN = re.compile(r"^(?:export\s+)?([A-Za-z][\w.-]*)\s*[:=]\s*[\"']?\{\{secret\}\}[\"']?\s*$")
+
+# (path, template): N the name in upper case, n in lower case, c in camelCase, S the secret.
+FORMS = {
+    "shell export": ("deploy.sh", 'export {N}="{S}"\n'),
+    "YAML": ("config.yml", 'settings:\n  {N}: "{S}"\n'),
+    "YAML, unquoted": ("config.yml", "{N}: {S}\n"),
+    "JSON": ("config.json", '{{\n  "{N}": "{S}"\n}}\n'),
+    "Python": ("settings_local.py", '{n} = "{S}"\n'),
+    "os.environ": ("app.py", 'os.environ["{N}"] = "{S}"\n'),
+    "Python dict": ("app.py", 'CONFIG = {{"{n}": "{S}"}}\n'),
+    "keyword argument": ("app.py", 'client = Client({n}="{S}")\n'),
+    "JavaScript": ("app.js", 'const {n} = "{S}";\n'),
+    "INI": ("app.ini", "[default]\n{n} = {S}\n"),
+    "TOML": ("app.toml", '{n} = "{S}"\n'),
+    ".NET appSettings": ("web.config", '<add key="{N}" value="{S}" />\n'),
+    ".properties": ("app.properties", "{N}={S}\n"),
+    "Dockerfile ENV": ("Dockerfile", "ENV {N}={S}\n"),
+    "GitHub Actions env": (".github/workflows/ci.yml", "env:\n  {N}: {S}\n"),
+    "compose environment": ("docker-compose.yml", "services:\n  app:\n    environment:\n      - {N}={S}\n"),
+    "Terraform": ("main.tf", '{n} = "{S}"\n'),
+    "PowerShell": ("run.ps1", '$env:{N} = "{S}"\n'),
+    "cmd set": ("run.bat", "set {N}={S}\n"),
+    "PHP define": ("config.php", "define('{N}', '{S}');\n"),
+    "Ruby": ("config.rb", "{N} = '{S}'\n"),
+    "Rust const": ("cfg.rs", 'const {N}: &str = "{S}";\n'),
+}
+
+
+def _cases() -> list[tuple[str, str, str]]:
+    out = []
+    for rule in load_builtin():
+        if rule.by_path or "generic" in rule.tags or not rule.examples:
+            continue
+        example = rule.examples[0]
+        m = _ASSIGN.match(example["text"].strip())
+        # An example given a path (Django's settings.py) is about that file, not a name.
+        if m and "secret" in example and "path" not in example:
+            out.append((rule.id, m.group(1), example["secret"]))
+    return out
+
+
+CASES = _cases()
+
+
+def test_most_provider_rules_have_a_plain_assignment_example():
+    assert len(CASES) >= 350
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_every_provider_secret_is_found_in_every_assignment_form(form):
+    engine = build_engine(load(None))
+    path, template = FORMS[form]
+    missed = []
+    for rule_id, name, secret_template in CASES:
+        # The value `rules check` proves the rule finds (its own seed): only the form changes.
+        secret = expand(secret_template, f"{rule_id}/example/1")
+        upper = name.upper().replace(".", "_").replace("-", "_")
+        parts = upper.lower().split("_")
+        text = template.format(N=upper, n=upper.lower(), c=parts[0] + "".join(p.title() for p in parts[1:]),
+                               S=secret)
+        if not any(secret in f.secret for f in engine.scan(text.encode(), path).findings):
+            missed.append(rule_id)
+    assert missed == []
