@@ -19,7 +19,7 @@ CONTENT_KEYS = ("regex", "keywords")
 FILE_KEYS = ("paths", "parser")
 OPTIONAL = ("entropy", "validator", "multiline", "reach", "tags", "fix", "priority", "prefilter",
             "fields", "context", "advice", "credential", "aliases", "in_files", "pair")
-CONTEXTS = ("credential-file", "config", "dotenv", "command-line")
+CONTEXTS = ("credential-file", "config", "dotenv", "ci-workflow", "command-line")
 CREDENTIAL_KEYS = ("kind", "grants", "lifetime", "new", "new_url", "revoke", "revoke_method")
 REVOKE_METHODS = ("leakwarden-revoke", "api", "settings", "provider")
 PAIR_KEYS = ("name", "rule", "regex", "line", "lines")

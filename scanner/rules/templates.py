@@ -142,6 +142,9 @@ def expand(text: str, seed: str, secret: str | None = None) -> str:
         if name == "basic-auth":
             user = rand_string(rng, 6, "lower")
             return base64.b64encode(f"{user}:{rand_string(rng, 16, 'alnum')}".encode()).decode()
+        if name == "bitlocker-recovery":
+            # Eight groups of six digits, each 11 times a 16-bit word: BitLocker's own check.
+            return "-".join(f"{rng.randrange(65536) * 11:06d}" for _ in range(8))
         if name == "raw":
             # Bytes a text example cannot hold (a key store's binary header); check encodes
             # examples with surrogateescape, so these come back as the very bytes.

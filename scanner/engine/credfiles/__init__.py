@@ -49,6 +49,8 @@ PARSERS = {
     "ini-equals": "stores:ini_equals",
     "docker-auths": "stores:docker_auths",
     "pgpass": "stores:pgpass",
+    "cvspass": "stores:cvspass",
+    "user-pass-lines": "stores:user_pass_lines",
     "user-hash": "stores:user_hash",
     "key-block": "keyfiles:key_block",
     "putty": "keyfiles:putty",
@@ -60,6 +62,7 @@ PARSERS = {
     "wp-salts": "apps:wp_salts",
     "hex32": "apps:hex32",
     "yaml-key": "apps:yaml_key",
+    "kubeconfig": "apps:kubeconfig",
     "dotenv": "dotenv:detect",
     "json-keys": "configs:json_keys",
     "xml": "configs:xml_fields",
@@ -75,6 +78,7 @@ PARSERS = {
     "java-keystore": "keyfiles:java_keystore",
     "token-file": "keyfiles:token_file",
     "password-store": "keyfiles:password_store",
+    "bitlocker": "keyfiles:bitlocker",
 }
 
 

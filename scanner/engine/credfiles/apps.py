@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 _DEFINE = re.compile(rb"""define\s*\(\s*(['"])(?P<name>[A-Za-z_]+)\1\s*,\s*(['"])(?P<value>(?:(?!\3).)*)\3""")
 _WP_SAMPLE = "put your unique phrase here"
 _HEX32 = re.compile(rb"^\s*([0-9a-f]{32})\s*$")
+# Every credential of a kubeconfig sits under its top-level "users:" list.
+_KUBE_USERS = re.compile(rb"(?m)^users:[ \t]*(?:#[^\n]*)?\r?$")
 _YAML_KEY = re.compile(rb"^(?P<indent>\s*)(?:-\s+)?(?P<key>:?[A-Za-z_][A-Za-z0-9_.-]*)\s*:\s*(?P<value>.*?)\s*(?:\s#.*)?$")
 
 
@@ -64,3 +66,8 @@ def yaml_key(rule: Rule, path: str, data: bytes) -> list[Hit]:
             plain = unquote(value)
             hits.append(hit(start, start + len(value.encode()), m.group("key").decode(), plain))
     return hits
+
+
+def kubeconfig(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A kubeconfig's user credentials; a file named only ``config`` counts when it is one."""
+    return yaml_key(rule, path, data) if _KUBE_USERS.search(data) else []

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 _JSON_PAIR = re.compile(rb'"(?P<key>[^"\\\n]{1,80})"\s*:\s*"(?P<value>(?:[^"\\\n]|\\.){0,8192})"')
 _XML_ELEMENT = re.compile(rb"<(?P<key>[A-Za-z_][\w.:-]{0,60})(?P<attrs>\s[^<>]{0,300})?>(?P<value>[^<]{1,8192})</(?P=key)\s*>")
 _XML_ATTR = re.compile(rb"""\s(?P<key>[A-Za-z_][\w.:-]{0,60})\s*=\s*(?P<q>["'])(?P<value>[^"'<>\n]{1,8192})(?P=q)""")
-# A setting named by its name attribute: Hibernate's <property name="connection.password">...</property>.
-_XML_NAMED = re.compile(rb"""<(?P<tag>[A-Za-z_][\w.:-]{0,60})\s[^<>]{0,300}?\bname\s*=\s*(?P<q>["'])(?P<key>[^"'<>]{1,100})(?P=q)"""
+# A setting named by its name attribute: Hibernate's <property name="connection.password">...</property>,
+# FileZilla Server's <Option Name="Pass">...</Option>.
+_XML_NAMED = re.compile(rb"""<(?P<tag>[A-Za-z_][\w.:-]{0,60})\s[^<>]{0,300}?\b(?:name|Name|NAME)\s*=\s*(?P<q>["'])(?P<key>[^"'<>]{1,100})(?P=q)"""
                         rb"""[^<>]{0,300}>(?P<value>[^<]{1,8192})</(?P=tag)\s*>""")
 _PLIST_PAIR = re.compile(rb"<key>\s*(?P<key>[^<]{1,100}?)\s*</key>\s*<string>(?P<value>[^<]{0,8192})</string>")
 _XML_OPTION = re.compile(rb"""(?<![\w-])(?:name|key)\s*=\s*"(?P<key>[^"<>]{1,60})"\s+value\s*=\s*"(?P<value>[^"<>\n]{1,8192})\"""")

@@ -168,3 +168,38 @@ def password_store(rule: Rule, path: str, data: bytes) -> list[Hit]:
         if data.startswith(magic) and len(data) > len(magic) + 8:
             return [_file_level(data, what)]
     return []
+
+
+# BitLocker's recovery password: eight groups of six digits, each a multiple of 11 below 720,896
+# (11 times a 16-bit word), which is its checksum.
+_RECOVERY_PASSWORD = re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])")
+_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
+
+
+def _recovery_password(value: str) -> bool:
+    return all(int(g) % 11 == 0 and int(g) < 720896 for g in value.split("-"))
+
+
+def _bek(data: bytes) -> bool:
+    """A BitLocker startup key (.BEK): a 48-byte header (size, version 1, header size 48) and
+    then an external key entry (value type 9), as libbde documents the format (which is not
+    sure of the header's copy of the size, so that is not relied on)."""
+    if len(data) < 56:
+        return False
+    size, version, header = (int.from_bytes(data[i:i + 4], "little") for i in range(0, 12, 4))
+    return version == 1 and header == 48 and 56 <= size <= len(data) and int.from_bytes(data[52:54], "little") == 9
+
+
+def bitlocker(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A BitLocker startup key file (binary, by its header), or the text file Windows saves a
+    recovery key in (UTF-16 with a byte-order mark, or UTF-8): its recovery password."""
+    if _bek(data):
+        return [_file_level(data, "BitLocker startup key (.BEK)")]
+    bom, encoding = next(((b, e) for b, e in _BOMS if data.startswith(b)), (b"", "utf-8"))
+    text = data[len(bom):].decode(encoding, "replace")
+    hits = []
+    for m in _RECOVERY_PASSWORD.finditer(text):
+        if _recovery_password(m.group()) and not structural_placeholder(m.group()) and len(set(m.group().split("-"))) > 1:
+            start = len(bom) + len(text[:m.start()].encode(encoding))
+            hits.append(Hit(start, start + len(m.group().encode(encoding)), "recovery password", m.group()))
+    return hits

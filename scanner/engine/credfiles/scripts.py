@@ -168,6 +168,9 @@ _HISTORY_SHAPES = [
     ("--password", re.compile(
         rb"(?<![\w-])--(?P<opt>[\w-]{0,40}?(?:password|passwd|pass|pwd|secret|token|api-key|api_key|apikey))"
         rb"(?:=|[ \t]+(?!-))" + _ARG)),
+    # A password piped to a command that reads it from stdin: sudo -S, --password-stdin, passwd --stdin.
+    ("stdin", re.compile(rb"(?<![\w.-])(?:echo|printf)(?:[ \t]+-[neE]{1,3})?[ \t]+" + _ARG + rb"[ \t]*\|[ \t]*"
+                         rb"(?:sudo\b[^\n;|&]{0,80}?[ \t]-[A-Za-z]{0,5}S\b|[^\n;|&]{0,200}?(?:--password-stdin|passwd[ \t]+--stdin)\b)")),
     # redis-cli's history: AUTH [user] password; the mongo shell's: db.auth(user, pwd), createUser({pwd: ...}).
     ("AUTH", re.compile(rb"(?im)^[ \t]*AUTH[ \t]+(?:[^\s'\"]{1,100}[ \t]+)?" + _ARG + rb"[ \t\r]*$")),
     ("db.auth", re.compile(rb"""\bdb\.auth\s*\(\s*(['"])[^'"\n]{0,100}\1\s*,\s*(?P<value>'[^'\n]*'|"[^"\n]*")""")),

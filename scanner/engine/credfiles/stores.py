@@ -20,15 +20,23 @@ CRED_URL = re.compile(rb"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://(?P<u
 _INI = re.compile(rb"^\s*(?P<key>[A-Za-z0-9_.@-]+)\s*[=:]\s*(?P<value>.*?)\s*$")
 _INI_EQ = re.compile(rb"^\s*(?P<key>[^\s=]+)\s*=\s*(?P<value>.*?)\s*$")    # npm keys hold ':' and '/'
 _WORD = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\S+')
+# CVS's ~/.cvspass: "[/1 ]CVSROOT A<scrambled password>"; the scrambling is a fixed substitution
+# (it keeps the length), so it is the password in all but name. "A" alone is an empty password.
+_CVSPASS = re.compile(rb"^(?:/1\s+)?(?P<root>:[a-z]{2,12}:\S{1,1024})\s+A(?P<password>\S.{0,1024})$")
 _HASH = re.compile(r"^(?:\$(?:apr1|2[abxy]?|1|5|6|y|argon2id?)\$\S{8,}|\{SHA\}[A-Za-z0-9+/=]{27,28}|[./0-9A-Za-z]{13})$")
 
 
 def url_userinfo(rule: Rule, path: str, data: bytes) -> list[Hit]:
-    """``scheme://user:password@host`` per line (git's credential store); a bare user is a token."""
+    """``scheme://user:password@host`` per line (git's credential store); a bare user is a token.
+    A rule with ``fields`` reports only those parts: a remote in ``.git/config`` names its user
+    (``https://anna@host``, ``ssh://git@host``) without a secret, so there only a password counts."""
+    is_field = wanted(rule) if rule.fields else None
     hits = []
     for off, line in lines(data):
         for m in CRED_URL.finditer(line):
             group = "password" if m.group("password") else "user"
+            if is_field is not None and not is_field(group):
+                continue
             value = pct_unquote(m.group(group).decode("utf-8", "replace"))
             if live(value):
                 hits.append(hit(off + m.start(group), off + m.end(group), group, value))
@@ -37,21 +45,34 @@ def url_userinfo(rule: Rule, path: str, data: bytes) -> list[Hit]:
 
 def words(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """A stream of whitespace-separated tokens where a field word is followed by its value
-    (netrc's ``password``, msmtp's ``password``, fetchmail's ``pass``, esmtp's ``password =``);
-    the value may start the next line, and may be double-quoted."""
+    (netrc's ``password``, msmtp's ``password``, fetchmail's ``pass``, esmtp's ``password =``
+    or ``password=...``); the value may start the next line, and may be double-quoted."""
     is_field = wanted(rule)
     hits = []
     found = [(m.start(), m.group().decode("utf-8", "replace")) for m in _WORD.finditer(data)]
     taken = -1    # the last token read as a value: "password password" is a field and its value
-    for i, (_, word) in enumerate(found[:-1]):
-        if i <= taken or not is_field(word):
+    for i, (at, word) in enumerate(found):
+        if i <= taken:
             continue
-        taken = i + 1 if found[i + 1][1] != "=" or i + 2 >= len(found) else i + 2
-        off, raw = found[taken]
+        key, eq, rest = word.partition("=") if word[:1] != '"' else (word, "", "")
+        if eq and key and is_field(key):
+            # "password=VALUE" in one token, or "password=" and the value after it.
+            if rest:
+                off, raw = at + len(key.encode()) + 1, rest
+            elif i + 1 < len(found):
+                taken = i + 1
+                off, raw = found[taken]
+            else:
+                continue
+        elif is_field(word) and i + 1 < len(found):
+            taken = i + 1 if found[i + 1][1] != "=" or i + 2 >= len(found) else i + 2
+            off, raw = found[taken]
+        else:
+            continue
         if live(raw):
             value = unquote(raw)
             start = off + (1 if raw[:1] == '"' else 0)
-            hits.append(hit(start, start + len(value.encode()), word, value))
+            hits.append(hit(start, start + len(value.encode()), key if eq else word, value))
     return hits
 
 
@@ -134,3 +155,45 @@ def user_hash(rule: Rule, path: str, data: bytes) -> list[Hit]:
             start = off + len(user.encode()) + 1 + (len(rest.encode()) - len(rest.lstrip().encode()))
             hits.append(Hit(start, start + len(digest.encode()), "password hash", digest, details={"user": user}))
     return hits
+
+
+def cvspass(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """``~/.cvspass`` lines: a CVSROOT and the password ``cvs login`` scrambled (reversible)."""
+    hits = []
+    for off, line in lines(data):
+        m = _CVSPASS.match(line)
+        if m:
+            scrambled = m.group("password").decode("utf-8", "replace")
+            # The secret is the whole stored field ("A" and the scrambled text); weakness is
+            # judged on the scrambled part, which has the password's length.
+            hits.append(hit(off + m.start("password") - 1, off + m.end("password"), "password", "A" + scrambled,
+                            scrambled, root=m.group("root").decode("utf-8", "replace")))
+    return hits
+
+
+_INLINE_AUTH = re.compile(rb"<auth-user-pass>[ \t]*\r?\n(?P<body>.{0,1024}?)</auth-user-pass>", re.DOTALL)
+
+
+def user_pass_lines(rule: Rule, path: str, data: bytes) -> list[Hit]:
+    """A file of two lines, a user name and a password: what OpenVPN's ``auth-user-pass FILE``
+    reads, or the same two lines inline in a client configuration (``<auth-user-pass>``).
+    Anything else under such a name (notes, a list, key=value settings) is not one."""
+    inline = _INLINE_AUTH.search(data)
+    if inline:
+        return _user_pass(inline.group("body"), inline.start("body"))
+    return _user_pass(data, 0) if len(data) <= 1024 and b"\0" not in data else []
+
+
+def _user_pass(data: bytes, base: int) -> list[Hit]:
+    text = [(off, line) for off, line in lines(data) if line.strip()]
+    if len(text) != 2:
+        return []
+    (_, user), (off, password) = text
+    if (not re.fullmatch(rb"[^\s=:<>#\[\]{}]{1,128}", user.strip())
+            or password.lstrip().startswith((b"#", b"-----")) or b"=" in password):
+        return []
+    value = password.strip().decode("utf-8", "replace")
+    if not live(value) or " " in value.strip():
+        return []
+    start = base + off + len(password) - len(password.lstrip())
+    return [hit(start, start + len(value.encode()), "password", value, user=user.strip().decode("utf-8", "replace"))]
