@@ -25,6 +25,8 @@ from scanner.rules.model import Rule
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from scanner.engine import sections
+
 LINE_WINDOW = 2048          # bytes either side of a keyword on one (possibly minified) line
 MULTILINE_WINDOW = 1 << 16  # how far a multi-line match (a key block) may reach
 NAME_REACH = 256            # how far before its keyword a rule's match may start (``db_password = ...``)
@@ -91,6 +93,7 @@ class Engine:
         # Provider rules by the section names that name their provider (``sections``): a generic
         # rule's candidate under ``[mailgun]`` is looked at by the Mailgun rules (engine/sections.py).
         self.by_section = _section_index(self.content_rules)
+        self._gate: sections.Gate | None = None   # built when first needed
         self.min_confidence = min_confidence
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
         self.allow = allow or AllowPolicy()
@@ -231,14 +234,17 @@ class Engine:
         from scanner.engine import sections
 
         kind = sections.kind_of(path)
-        if kind is None:
+        if kind is None or not (self._section_gate().any_in(data) or sections.provider_words(
+                sections.file_section(path), self.by_section)):
             return candidates
         outline = None
         named: dict[tuple[int, int, int], tuple[Rule, bytes] | None] = {}
         index = LineIndex(data)
         extra = []
         # The outline is read forward, so it is asked in the order of the names.
-        for cand in sorted((c for c in candidates if c.name_at >= 0 and "generic" in c.rule.tags),
+        # A name on another line than its value (a Kubernetes env entry) is not the value's key.
+        for cand in sorted((c for c in candidates
+                            if c.name_at >= 0 and "generic" in c.rule.tags and not c.rule.multiline),
                            key=lambda c: c.name_at):
             key = (cand.name_at, cand.start, cand.end)
             if key not in named:
@@ -250,6 +256,13 @@ class Engine:
                 extra.append(Candidate(found[0], cand.start, cand.end, cand.secret, cand.encoding, cand.name,
                                        cand.name_at, found[1]))
         return candidates + extra
+
+    def _section_gate(self) -> sections.Gate:
+        if self._gate is None:
+            from scanner.engine import sections
+
+            self._gate = sections.Gate(list(self.by_section))
+        return self._gate
 
     def _confirm(self, rule: Rule, data: bytes, ws: int, we: int, hits: list[int],
                  run: _Pass) -> list[Candidate]:

@@ -39,7 +39,8 @@ _YAML_OPENER = re.compile(
     rb"[ \t]*:[ \t]*(?:&[^\s#]+[ \t]*)?(?:#[^\n]*)?\r?$")
 # Strings are read whole, so that a brace inside one is not structure.
 _BRACE_TOKEN = re.compile(rb'"(?:[^"\\\r\n]|\\.)*"|[{}\[\],;\n]')
-_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.:-]{0,100})(?:\s[^<>]*?)?(/?)>")
+# Comments are read whole: a tag in one is not structure.
+_TAG = re.compile(rb"<!--.*?-->|<(/?)([A-Za-z_][\w.:-]{0,100})(?:\s[^<>]*?)?(/?)>", re.S)
 _WORD = re.compile(rb"[A-Za-z0-9_](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_])?")
 _BRACE = re.compile(rb"[{}]")
 # The words of a name, for matching a provider's name inside it (``MailgunSettings``,
@@ -57,6 +58,63 @@ def kind_of(path: str) -> str | None:
 def normalize(name: str) -> str:
     """A provider's section name as a rule declares it, compared without case or separators."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def file_section(path: str) -> bytes:
+    """The file's own name is its outermost section: ``datadog.yaml``, ``config/twilio.json``."""
+    return path.replace("\\", "/").rpartition("/")[2].rpartition(".")[0].encode("utf-8", "replace")
+
+
+class Gate:
+    """Whether a file holds any provider's section name at all, at the start of a word of a name
+    (``twilio``, ``TWILIO_``, ``TwilioSettings``, ``myTwilio``; not ``oci`` in ``associate``): a
+    hyperscan database of the names, a few microseconds per file, so that the files with generic
+    candidates that name no provider (nearly all) are never outlined. It lets through a little
+    more than ``provider_words`` (``twiliox``), which has the last word. Compiling it takes tens
+    of milliseconds, so it is cached on disk like the prefilter, with the names it was built for."""
+
+    LAYOUT = 1   # part of the cache key: bump when the expressions change
+
+    def __init__(self, names: list[str]) -> None:
+        import zlib
+
+        import hyperscan
+
+        from scanner.cache import cache_dir, read_sealed, write_sealed
+
+        literals = sorted({form.encode() for name in names for form in (name.lower(), normalize(name))})
+        key = repr((self.LAYOUT, getattr(hyperscan, "__version__", ""), literals)).encode()
+        path = cache_dir() / f"sections-{zlib.crc32(key):08x}.hsdb"
+        parts = read_sealed(path, 2)
+        try:
+            if parts is None or parts[0] != key:
+                raise ValueError("no usable cached database")
+            self._db = hyperscan.loadb(parts[1], hyperscan.HS_MODE_BLOCK)
+        except (ValueError, hyperscan.error):
+            def hexed(lit: bytes) -> bytes:
+                return b"".join(b"\\x%02x" % c for c in lit)
+
+            # After a non-letter, in any case; or a capital after a small letter or digit.
+            exprs = [b"(?:^|[^A-Za-z0-9])(?:" + b"|".join(hexed(lit) for lit in literals) + b")",
+                     b"[a-z0-9](?:" + b"|".join(hexed(lit[:1].upper() + lit[1:]) for lit in literals) + b")"]
+            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            self._db.compile(expressions=exprs, ids=[0, 1], elements=2,
+                             flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
+                                    hyperscan.HS_FLAG_SINGLEMATCH])
+            write_sealed(path, key, hyperscan.dumpb(self._db))
+        self._scratch = hyperscan.Scratch(self._db)
+        self._stop = hyperscan.ScanTerminated
+
+    def any_in(self, data: bytes) -> bool:
+        try:
+            self._db.scan(data, match_event_handler=_stop, scratch=self._scratch)
+        except self._stop:
+            return True
+        return False
+
+
+def _stop(*_: object) -> bool:
+    return True   # the first match answers the question: stop the scan
 
 
 def provider_words(name: bytes, known: dict[str, list[Rule]], most: int = 3) -> list[bytes]:
@@ -83,12 +141,11 @@ class Outline:
     def __init__(self, data: bytes, kind: str, path: str = "") -> None:
         self.data = data
         self.kind = kind
-        # The file's own name is its outermost section: ``datadog.yaml``, ``config/twilio.json``.
-        stem = path.replace("\\", "/").rpartition("/")[2].rpartition(".")[0]
-        self.file_section = stem.encode("utf-8", "replace") if stem else b""
+        self.file_section = file_section(path)
         self.pos = 0        # how far the file has been read
         self.stack: list[tuple[int, list[bytes]]] = []   # open sections: (indent or depth, names)
         self.work = 0       # bytes read, over every question
+        self.words: dict[bytes, list[bytes]] = {}   # provider_words of each section name met
 
     def enclosing(self, line_start: int, at: int) -> list[bytes]:
         """Names of the sections that enclose ``at`` (a key's first byte, on the line that starts
@@ -156,7 +213,7 @@ class Outline:
         for m in _TAG.finditer(data, self.pos, at):
             end = m.end()
             closing, name, empty = m.groups()
-            if empty:
+            if name is None or empty:
                 continue
             if not closing:
                 stack.append((len(stack), [name]))
@@ -210,7 +267,10 @@ def provider_rule(outline: Outline, index: dict[str, list[Rule]], data: bytes, l
     lo, hi = max(line_start, name_at - _LABEL), min(line_end, span[1] + _LABEL)
     names = outline.enclosing(line_start, name_at)
     for depth, section in enumerate(names):
-        for word in provider_words(section, index):
+        words = outline.words.get(section)
+        if words is None:
+            words = outline.words[section] = provider_words(section, index)
+        for word in words:
             inner = b".".join(reversed(names[:depth]))
             for prefix in ([word + b"." + inner + b"."] if inner else []) + [word + b"."]:
                 text = data[lo:name_at] + prefix + data[name_at:hi]
