@@ -5,7 +5,8 @@ can name a value whose own line only says ``api_key``: ``[mailgun]`` above ``api
 
 Nothing here finds a value: the engine asks only about the candidates that the generic rules'
 regexes found (a value assigned to a name such as ``auth_token``) in files of a kind named in
-``_KINDS``, so a file without one never builds an outline and the prefilter does no more work.
+``_KINDS`` that hold a provider's section name at all (``Gate``), so a file without one never
+builds an outline and the prefilter does no more work.
 Questions come in the order of the file (the engine sorts them by the name's offset), and each
 ``Outline`` reads its file forward from where the last question stopped: a file with thousands
 of values under thousands of sections is read once, not once per value. ``work`` counts the
