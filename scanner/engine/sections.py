@@ -39,7 +39,7 @@ _YAML_OPENER = re.compile(
     rb"(?m)^[ \t]*(?:-[ \t]+)*(?P<key>\"[^\"\r\n]{1,100}\"|'[^'\r\n]{1,100}'|[^\s#:'\"\[\]{},&*!|>%@`-][^:#\r\n]{0,100}?)"
     rb"[ \t]*:[ \t]*(?:&[^\s#]+[ \t]*)?(?:#[^\n]*)?\r?$")
 # Strings are read whole, so that a brace inside one is not structure.
-_BRACE_TOKEN = re.compile(rb'"(?:[^"\\\r\n]|\\.)*"|[{}\[\],;\n]')
+_BRACE_TOKEN = re.compile(rb'"(?:[^"\\\r\n]|\\.)*"|[{}\[\]]')
 # Comments are read whole: a tag in one is not structure.
 _TAG = re.compile(rb"<!--.*?-->|<(/?)([A-Za-z_][\w.:-]{0,100})(?:\s[^<>]*?)?(/?)>", re.S)
 _WORD = re.compile(rb"[A-Za-z0-9_](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_])?")
@@ -199,10 +199,12 @@ class Outline:
             if tok == 0x22:          # a string: part of a label, not a boundary
                 continue
             if tok in b"{[":
-                stack.append((len(stack), _WORD.findall(data, max(boundary, m.start() - _LABEL), m.start())))
-            elif tok in b"}]":
-                if stack:
-                    stack.pop()
+                # The label is what precedes the brace since the last brace, comma or line end.
+                lo = max(boundary, m.start() - _LABEL)
+                lo = max(lo, data.rfind(b",", lo, m.start()) + 1, data.rfind(b"\n", lo, m.start()) + 1)
+                stack.append((len(stack), _WORD.findall(data, lo, m.start())))
+            elif stack:
+                stack.pop()
             boundary = end
         # Read again from the last whole token: a string cut at ``at`` is read whole next time.
         self._advance(end)
