@@ -25,6 +25,8 @@ from scanner.rules.model import Rule
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from scanner.engine import sections
+
 LINE_WINDOW = 2048          # bytes either side of a keyword on one (possibly minified) line
 MULTILINE_WINDOW = 1 << 16  # how far a multi-line match (a key block) may reach
 NAME_REACH = 256            # how far before its keyword a rule's match may start (``db_password = ...``)
@@ -40,6 +42,8 @@ class Candidate:
     secret: bytes
     encoding: str = ""
     name: bytes = b""    # what the secret is assigned to, for rules that capture it
+    name_at: int = -1    # where that name starts in the buffer (-1: unknown, or in decoded text)
+    section: bytes = b""  # the section that named the provider of a generic rule's candidate
 
 
 @record
@@ -86,6 +90,10 @@ class Engine:
         self.files = credfiles.FileRules([r for r in rules if r.by_path])
         # Keyword-anchored generic rules: a file-level finding (``.env``) already says what they would.
         self.generic_ids = frozenset(r.id for r in self.content_rules if "generic" in r.tags)
+        # Provider rules by the section names that name their provider (``sections``): a generic
+        # rule's candidate under ``[mailgun]`` is looked at by the Mailgun rules (engine/sections.py).
+        self.by_section = _section_index(self.content_rules)
+        self._gate: sections.Gate | None = None   # built when first needed
         self.min_confidence = min_confidence
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
         self.allow = allow or AllowPolicy()
@@ -174,6 +182,8 @@ class Engine:
         run = _Pass(deadline if deadline is not None else self.deadline())
         named = self._by_path(data, path, first_line) if by_path else []
         candidates = self._candidates(data, path, 1, run)
+        if candidates and self.by_section:
+            candidates = self._by_sections(candidates, data, path)
         findings: list[Finding] = []
         if candidates:
             index = LineIndex(data, first_line, first_column)
@@ -217,6 +227,43 @@ class Engine:
             out.extend(self._decoded(data, path, decode_at, seen, run))
         return out
 
+    def _by_sections(self, candidates: list[Candidate], data: bytes, path: str) -> list[Candidate]:
+        """A generic rule's candidate (with the name it is assigned to) under a section that names
+        a provider becomes that provider rule's candidate (engine/sections.py), which then wins
+        over the generic ones on the same bytes."""
+        from scanner.engine import sections
+
+        kind = sections.kind_of(path)
+        if kind is None or not (self._section_gate().any_in(data) or sections.provider_words(
+                sections.file_section(path), self.by_section)):
+            return candidates
+        outline = None
+        named: dict[tuple[int, int, int], tuple[Rule, bytes] | None] = {}
+        index = LineIndex(data)
+        extra = []
+        # The outline is read forward, so it is asked in the order of the names.
+        # A name on another line than its value (a Kubernetes env entry) is not the value's key.
+        for cand in sorted((c for c in candidates
+                            if c.name_at >= 0 and "generic" in c.rule.tags and not c.rule.multiline),
+                           key=lambda c: c.name_at):
+            key = (cand.name_at, cand.start, cand.end)
+            if key not in named:
+                outline = outline or sections.Outline(data, kind, path)
+                named[key] = sections.provider_rule(outline, self.by_section, data, index.line_bounds(cand.start),
+                                                    cand.name_at, (cand.start, cand.end), REGEX_TIMEOUT)
+            found = named[key]
+            if found is not None:
+                extra.append(Candidate(found[0], cand.start, cand.end, cand.secret, cand.encoding, cand.name,
+                                       cand.name_at, found[1]))
+        return candidates + extra
+
+    def _section_gate(self) -> sections.Gate:
+        if self._gate is None:
+            from scanner.engine import sections
+
+            self._gate = sections.Gate(list(self.by_section))
+        return self._gate
+
     def _confirm(self, rule: Rule, data: bytes, ws: int, we: int, hits: list[int],
                  run: _Pass) -> list[Candidate]:
         from scanner.engine import decode
@@ -257,7 +304,8 @@ class Engine:
                     continue
                 name = m.group("name") if "name" in rule.compiled.groupindex else b""
                 if offsets is None:
-                    out.append(Candidate(rule, base + s, base + e, m.group("secret"), "", name or b""))
+                    out.append(Candidate(rule, base + s, base + e, m.group("secret"), "", name or b"",
+                                         base + m.start("name") if name else -1))
                 else:
                     out.append(Candidate(rule, base + offsets[s], base + offsets[e - 1] + 1,
                                          m.group("secret"), enc, name or b""))
@@ -305,7 +353,9 @@ class Engine:
         # (``"input_token": "NextToken"``) before the value's many checks.
         if name and (not_a_secret_name(name) or echoes_name(name, secret)):
             return None
-        if structural_placeholder(secret) or (generic and generic_placeholder(secret, name=name)):
+        # A value named by its section is held to the generic rules' placeholder checks as well:
+        # its own line says only ``api_key``.
+        if structural_placeholder(secret) or ((generic or cand.section) and generic_placeholder(secret, name=name)):
             return None
         if rule.entropy is not None and shannon(secret) < rule.entropy:
             return None
@@ -320,6 +370,8 @@ class Engine:
                 return None
         elif rule.entropy is not None:
             reason = f"pattern match, entropy {shannon(secret):.1f}"
+        if cand.section:
+            reason += f", named by its section {cand.section.decode('utf-8', 'replace')!r}"
         if generic and context.is_prose(path):
             confidence, reason = "low", reason + ", in documentation (most likely an example)"
         if CONFIDENCE_ORDER[confidence] < self.min_rank:
@@ -340,7 +392,9 @@ class Engine:
                           reason=reason, url=rule.url, end_line=end_line, encoding=cand.encoding,
                           fix=context.fix_for(place, path, rule.fix or rule.remediation, advice=rule.advice,
                                               generic=generic),
-                          details={**details, "context": place}, public_prefix=_public_prefix(rule, secret))
+                          details={**details, "context": place, **({"section": cand.section.decode("utf-8", "replace")}
+                                                                   if cand.section else {})},
+                          public_prefix=_public_prefix(rule, secret))
         if finding.fingerprint in self.allow.fingerprints or self.allow.allows_text(secret) \
                 or judged.allowed_line(self.allow, data, line_start, line_end):
             return None
@@ -365,6 +419,18 @@ class _Judging:
         if start not in self._allowed:
             self._allowed[start] = allow.allows_text(data[start:end].decode("utf-8", "replace"))
         return self._allowed[start]
+
+
+def _section_index(rules: list[Rule]) -> dict[str, list[Rule]]:
+    """Provider rules by the section names (normalized) that name their provider."""
+    index: dict[str, list[Rule]] = {}
+    if any(rule.sections for rule in rules):
+        from scanner.engine.sections import normalize
+
+        for rule in rules:
+            for section in rule.sections:
+                index.setdefault(normalize(section), []).append(rule)
+    return index
 
 
 def _reach(rule: Rule) -> int:

@@ -65,6 +65,8 @@ def checks(rule: Rule) -> str:
         parts.append(f"prefix `{prefix}`")
     else:
         parts.append(f"keyword {_listed(rule.keywords)}")
+    if rule.sections:
+        parts.append(f"or under section {_listed(rule.sections)}")
     if rule.entropy is not None:
         parts.append(f"entropy >= {rule.entropy:g}")
     return "; ".join(parts)
@@ -84,7 +86,9 @@ def render(files: list[Path] | None = None) -> str:
         f"{len(every)} rules: {conf['high']} high, {conf['medium']} medium and {conf['low']} low confidence.",
         "*Checks* says what a match rests on: a checksum or structure that a validator verifies, a",
         "fixed prefix, a keyword (usually the provider's variable name) next to the value, or, for",
-        "credential files, the file's name and the parser that reads it.",
+        "credential files, the file's name and the parser that reads it; *or under section* names the",
+        "sections (`[twilio]`, `twilio:`, `\"twilio\": {`) under which a value found by a generic rule is",
+        "judged by this rule (`sections` in patterns/README.md).",
         "A rule that random high-entropy text could satisfy (no prefix, checksum or fixed structure)",
         "is never high confidence.",
     ]

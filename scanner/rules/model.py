@@ -18,7 +18,7 @@ REQUIRED = ("id", "name", "type", "description", "severity", "confidence",
 CONTENT_KEYS = ("regex", "keywords")
 FILE_KEYS = ("paths", "parser")
 OPTIONAL = ("entropy", "validator", "multiline", "reach", "tags", "fix", "priority", "prefilter",
-            "fields", "context", "advice", "credential", "aliases", "in_files", "pair")
+            "fields", "context", "advice", "credential", "aliases", "in_files", "pair", "sections")
 CONTEXTS = ("credential-file", "config", "dotenv", "ci-workflow", "command-line")
 CREDENTIAL_KEYS = ("kind", "grants", "lifetime", "new", "new_url", "revoke", "revoke_method")
 REVOKE_METHODS = ("leakwarden-revoke", "api", "settings", "provider")
@@ -63,6 +63,9 @@ class Rule:
     # The id that goes with this secret (one credential, one remediation plan): found by another
     # rule, or not a secret at all and looked for near it (patterns/README.md, "pair").
     pair: dict[str, Any] = field(default_factory=dict)
+    # Content rules: names of a section or parent key that name this rule's provider, so that
+    # ``api_key = ...`` under ``[mailgun]`` is judged as ``mailgun.api_key = ...`` (engine/sections.py).
+    sections: list[str] = field(default_factory=list)
     source: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
     _in_files: Any = field(default=None, repr=False, compare=False)
@@ -157,16 +160,18 @@ def _check_item(item: dict[str, Any], where: str) -> None:
         raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}")
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    if by_path and any(k in item for k in (*CONTENT_KEYS, "in_files")):
+    if by_path and any(k in item for k in (*CONTENT_KEYS, "in_files", "sections")):
         raise ConfigError(f"{where}: a rule has either 'regex' and 'keywords' or 'paths' and 'parser', not both")
     if item["severity"] not in SEVERITIES:
         raise ConfigError(f"{where}: key 'severity' must be one of {', '.join(SEVERITIES)}")
     if item["confidence"] not in CONFIDENCES:
         raise ConfigError(f"{where}: key 'confidence' must be one of {', '.join(CONFIDENCES)}")
-    for key in ("keywords", "paths", "fields", "aliases", "tags", "in_files"):
+    for key in ("keywords", "paths", "fields", "aliases", "tags", "in_files", "sections"):
         if key in item and (not isinstance(item[key], list) or not all(isinstance(k, str) and k for k in item[key])
                             or (key in ("keywords", "paths") and not item[key])):
             raise ConfigError(f"{where}: key '{key}' must be a non-empty list of strings")
+    if any(not any(c.isalnum() for c in name) for name in item.get("sections", [])):
+        raise ConfigError(f"{where}: key 'sections' must name sections (letters or digits)")
     if "reach" in item and (not isinstance(item["reach"], int) or isinstance(item["reach"], bool)
                             or not 0 < item["reach"] <= 1 << 16 or not item.get("multiline")):
         raise ConfigError(f"{where}: key 'reach' must be a number of bytes from 1 to 65536, in a multiline rule")
