@@ -199,7 +199,7 @@ def test_hook_path_does_not_import_gitpython_or_tqdm(repo: Path) -> None:
     assert leakwarden("staged", cwd=repo).returncode == 0   # the cache is warm, as on every commit but the first
     code = ("import sys; from scanner.cli import main; rc = main(['staged']); "
             "bad = [m for m in ('git', 'tqdm', 'detect_secrets', 'tomllib', 'regex', 'hashlib', 'json', 'difflib', "
-            "'scanner.engine.archives', 'dataclasses', 'inspect') "
+            "'scanner.engine.archives', 'scanner.engine.sections', 'dataclasses', 'inspect') "
             "if m in sys.modules]; "
             "print(bad); sys.exit(rc)")
     proc = _in_process(repo, code)

@@ -90,10 +90,12 @@ class Engine:
         self.files = credfiles.FileRules([r for r in rules if r.by_path])
         # Keyword-anchored generic rules: a file-level finding (``.env``) already says what they would.
         self.generic_ids = frozenset(r.id for r in self.content_rules if "generic" in r.tags)
-        # Provider rules by the section names that name their provider (``sections``): a generic
+        # The provider rules that list the sections naming their provider (``sections``): a generic
         # rule's candidate under ``[mailgun]`` is looked at by the Mailgun rules (engine/sections.py).
-        self.by_section = _section_index(self.content_rules)
-        self._gate: sections.Gate | None = None   # built when first needed
+        # Indexed, with the gate, when a scan first has such a candidate: a commit hook whose
+        # change holds none never loads engine/sections.py.
+        self.section_rules = [r for r in self.content_rules if r.sections]
+        self._sections: tuple[dict[str, list[Rule]], sections.Gate] | None = None
         self.min_confidence = min_confidence
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
         self.allow = allow or AllowPolicy()
@@ -182,7 +184,7 @@ class Engine:
         run = _Pass(deadline if deadline is not None else self.deadline())
         named = self._by_path(data, path, first_line) if by_path else []
         candidates = self._candidates(data, path, 1, run)
-        if candidates and self.by_section:
+        if candidates and self.section_rules:
             candidates = self._by_sections(candidates, data, path)
         findings: list[Finding] = []
         if candidates:
@@ -234,8 +236,13 @@ class Engine:
         from scanner.engine import sections
 
         kind = sections.kind_of(path)
-        if kind is None or not (self._section_gate().any_in(data) or sections.provider_words(
-                sections.file_section(path), self.by_section)):
+        if kind is None:
+            return candidates
+        if self._sections is None:
+            by_name = _section_index(self.section_rules)
+            self._sections = by_name, sections.Gate(list(by_name))
+        by_section, gate = self._sections
+        if not (gate.any_in(data) or sections.provider_words(sections.file_section(path), by_section)):
             return candidates
         outline = None
         named: dict[tuple[int, int, int], tuple[Rule, bytes] | None] = {}
@@ -249,20 +256,13 @@ class Engine:
             key = (cand.name_at, cand.start, cand.end)
             if key not in named:
                 outline = outline or sections.Outline(data, kind, path)
-                named[key] = sections.provider_rule(outline, self.by_section, data, index.line_bounds(cand.start),
+                named[key] = sections.provider_rule(outline, by_section, data, index.line_bounds(cand.start),
                                                     cand.name_at, (cand.start, cand.end), REGEX_TIMEOUT)
             found = named[key]
             if found is not None:
                 extra.append(Candidate(found[0], cand.start, cand.end, cand.secret, cand.encoding, cand.name,
                                        cand.name_at, found[1]))
         return candidates + extra
-
-    def _section_gate(self) -> sections.Gate:
-        if self._gate is None:
-            from scanner.engine import sections
-
-            self._gate = sections.Gate(list(self.by_section))
-        return self._gate
 
     def _confirm(self, rule: Rule, data: bytes, ws: int, we: int, hits: list[int],
                  run: _Pass) -> list[Candidate]:
@@ -423,13 +423,12 @@ class _Judging:
 
 def _section_index(rules: list[Rule]) -> dict[str, list[Rule]]:
     """Provider rules by the section names (normalized) that name their provider."""
-    index: dict[str, list[Rule]] = {}
-    if any(rule.sections for rule in rules):
-        from scanner.engine.sections import normalize
+    from scanner.engine.sections import normalize
 
-        for rule in rules:
-            for section in rule.sections:
-                index.setdefault(normalize(section), []).append(rule)
+    index: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for section in rule.sections:
+            index.setdefault(normalize(section), []).append(rule)
     return index
 
 
