@@ -43,13 +43,10 @@ def name_spellings(keyword: bytes) -> set[bytes]:
     ``dd.api.key`` (Java properties, Spring) and ``dd-api-key`` (YAML keys, command-line flags).
     For names of three parts or more only: ``secret_key`` or ``bot_token`` spelled with a dot
     or a dash are everywhere in code and prose, and would wake their rules thousands of times."""
-    if not _NAME.fullmatch(keyword) or len(_SEPARATORS.findall(keyword)) < 2:
+    # Patterns, not compiled at import: only a database being built asks (not a commit hook).
+    if not re.fullmatch(rb"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+){2,}", keyword):
         return {keyword}
-    return {_SEPARATORS.sub(sep, keyword) for sep in (b"_", b"-", b".")} | {keyword}
-
-
-_NAME = re.compile(rb"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+")
-_SEPARATORS = re.compile(rb"[_.-]")
+    return {re.sub(rb"[_.-]", sep, keyword) for sep in (b"_", b"-", b".")} | {keyword}
 
 
 HIT_SHIFT = 16   # a keyword hit's length fits in the low bits (keywords are short literals)
