@@ -39,6 +39,7 @@ FORMS = {
     "Terraform": ("main.tf", '{n} = "{S}"\n'),
     "PowerShell": ("run.ps1", '$env:{N} = "{S}"\n'),
     "cmd set": ("run.bat", "set {N}={S}\n"),
+    "Makefile ?=": ("Makefile", "{N} ?= {S}\n"),
     "PHP define": ("config.php", "define('{N}', '{S}');\n"),
     "Ruby": ("config.rb", "{N} = '{S}'\n"),
     "Rust const": ("cfg.rs", 'const {N}: &str = "{S}";\n'),
