@@ -173,7 +173,6 @@ def password_store(rule: Rule, path: str, data: bytes) -> list[Hit]:
 # BitLocker's recovery password: eight groups of six digits, each a multiple of 11 below 720,896
 # (11 times a 16-bit word), which is its checksum.
 _RECOVERY_PASSWORD = re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])")
-_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
 
 
 def _recovery_password(value: str) -> bool:
@@ -192,14 +191,14 @@ def _bek(data: bytes) -> bool:
 
 def bitlocker(rule: Rule, path: str, data: bytes) -> list[Hit]:
     """A BitLocker startup key file (binary, by its header), or the text file Windows saves a
-    recovery key in (UTF-16 with a byte-order mark, or UTF-8): its recovery password."""
+    recovery key in: its recovery password. That file is UTF-16 with a byte-order mark, which
+    the engine has already decoded to UTF-8 (``text.prepare``) before a file rule reads it."""
     if _bek(data):
         return [_file_level(data, "BitLocker startup key (.BEK)")]
-    bom, encoding = next(((b, e) for b, e in _BOMS if data.startswith(b)), (b"", "utf-8"))
-    text = data[len(bom):].decode(encoding, "replace")
+    text = data.decode("utf-8", "replace")
     hits = []
     for m in _RECOVERY_PASSWORD.finditer(text):
         if _recovery_password(m.group()) and not structural_placeholder(m.group()) and len(set(m.group().split("-"))) > 1:
-            start = len(bom) + len(text[:m.start()].encode(encoding))
-            hits.append(Hit(start, start + len(m.group().encode(encoding)), "recovery password", m.group()))
+            start = len(text[:m.start()].encode())
+            hits.append(Hit(start, start + len(m.group()), "recovery password", m.group()))
     return hits
