@@ -103,8 +103,8 @@ class Prefilter:
         self.targets: list[list[int]] = [keywords[k] for k in literals] + [[idx] for _, idx in patterns]
         self.lengths = [len(k) for k in literals] + [1] * len(patterns)
         self.n_literals = len(self.targets)
-        exprs = ([_escape(lit) for lit in literals] + [p for p, _ in patterns]
-                 + [_escape(sp) for sp in sorted(spellings)])
+        exprs = ([escape(lit) for lit in literals] + [p for p, _ in patterns]
+                 + [escape(sp) for sp in sorted(spellings)])
         flags = ([hyperscan.HS_FLAG_CASELESS] * len(literals) + [0] * len(patterns)
                  + [0] * len(spellings))
         self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
@@ -173,5 +173,6 @@ class Prefilter:
         return sorted(hit)
 
 
-def _escape(literal: bytes) -> bytes:
+def escape(literal: bytes) -> bytes:
+    """A literal as a hyperscan expression: every byte as ``\\xNN``, so no byte is syntax."""
     return b"".join(b"\\x%02x" % b for b in literal)

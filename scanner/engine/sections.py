@@ -92,12 +92,11 @@ class Gate:
                 raise ValueError("no usable cached database")
             self._db = hyperscan.loadb(parts[1], hyperscan.HS_MODE_BLOCK)
         except (ValueError, hyperscan.error):
-            def hexed(lit: bytes) -> bytes:
-                return b"".join(b"\\x%02x" % c for c in lit)
+            from scanner.engine.prefilter import escape
 
             # After a non-letter, in any case; or a capital after a small letter or digit.
-            exprs = [b"(?:^|[^A-Za-z0-9])(?:" + b"|".join(hexed(lit) for lit in literals) + b")",
-                     b"[a-z0-9](?:" + b"|".join(hexed(lit[:1].upper() + lit[1:]) for lit in literals) + b")"]
+            exprs = [b"(?:^|[^A-Za-z0-9])(?:" + b"|".join(escape(lit) for lit in literals) + b")",
+                     b"[a-z0-9](?:" + b"|".join(escape(lit[:1].upper() + lit[1:]) for lit in literals) + b")"]
             self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             self._db.compile(expressions=exprs, ids=[0, 1], elements=2,
                              flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
