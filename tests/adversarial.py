@@ -36,4 +36,7 @@ ADVERSARIAL: dict[str, Callable[[int], bytes]] = {
     "percent-keywords": lambda n: _repeat(b"ghp%5Fgho%5F%25%32", n),
     # a minified line of code with keywords in it
     "minified-line": lambda n: _repeat(b"var a={token:b.c,password:d(e),key:\"f\"};function g(h){return h.secret||i}", n),
+    # every line a name that opens a value below it, so each window also takes the next line
+    "openings-on-every-line": lambda n: _lines(b"<datadogApiKey>", n),
+    "yaml-keys-on-every-line": lambda n: _lines(b"  stripe_secret_key:", n),
 }

@@ -18,7 +18,8 @@ from scanner.rules.templates import expand
 
 _ASSIGN = re.compile(r"^(?:export\s+)?([A-Za-z][\w.-]*)\s*[:=]\s*[\"']?\{\{secret\}\}[\"']?\s*$")
 
-# (path, template): N the name in upper case, n in lower case, c in camelCase, S the secret.
+# (path, template): N the name in upper case, n in lower case, c in camelCase, W its words
+# apart (``DD API KEY``), d in dashes (``dd-api-key``), S the secret.
 FORMS = {
     "shell export": ("deploy.sh", 'export {N}="{S}"\n'),
     "YAML": ("config.yml", 'settings:\n  {N}: "{S}"\n'),
@@ -45,6 +46,10 @@ FORMS = {
     "Rust const": ("cfg.rs", 'const {N}: &str = "{S}";\n'),
     "Kubernetes env": ("deployment.yaml", 'env:\n  - name: {N}\n    value: "{S}"\n'),
     "ECS environment": ("task-definition.json", '{{"environment": [{{"name": "{N}", "value": "{S}"}}]}}\n'),
+    "Makefile ::=": ("Makefile", "{N} ::= {S}\n"),
+    "Makefile :::=": ("Makefile", "{N} :::= {S}\n"),
+    "Go typed": ("main.go", 'var {n} string = "{S}"\n'),
+    "env block in a JSON string": ("config.json", '{{"config.ini": "{N}={S}\\nDEBUG=true"}}\n'),
 }
 
 
@@ -79,7 +84,7 @@ def test_every_provider_secret_is_found_in_every_assignment_form(form):
         upper = name.upper().replace(".", "_").replace("-", "_")
         parts = upper.lower().split("_")
         text = template.format(N=upper, n=upper.lower(), c=parts[0] + "".join(p.title() for p in parts[1:]),
-                               S=secret)
+                               W=" ".join(parts).upper(), d="-".join(parts), S=secret)
         if not any(secret in f.secret for f in engine.scan(text.encode(), path).findings):
             missed.append(rule_id)
     assert missed == []

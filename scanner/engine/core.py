@@ -439,6 +439,18 @@ def _reach(rule: Rule) -> int:
     return LINE_WINDOW
 
 
+def _opens(rest: bytes) -> bool:
+    """Whether the rest of a keyword's line, after the keyword, is only the rest of a name and
+    an opening (``Token>``, ``_key:``, ``"apiKey" =``): its value is then on the next line."""
+    rest = rest.rstrip(b" \t\r")
+    if not rest:
+        return True   # a prefilter pattern's hit ends where its opening does
+    if len(rest) > 40 or rest[-1:] not in (b">", b":", b"="):
+        return False
+    name = rest[:-1].rstrip(b" \t").strip(b"\"'")
+    return not name or name.replace(b"_", b"a").replace(b"-", b"a").replace(b".", b"a").isalnum()
+
+
 def _windows(data: bytes, rule: Rule, hits: list[int]) -> list[tuple[int, int, list[int]]]:
     """Merged windows around the keyword hits, each with the hits inside it.
 
@@ -470,6 +482,10 @@ def _windows(data: bytes, rule: Rule, hits: list[int]) -> list[tuple[int, int, l
             we = min(n, ke + reach)
         else:
             nl = data.find(b"\n", ke, ke + reach)
+            if nl != -1 and _opens(data[ke:nl]):
+                # The line ends in an opening (``<apiKey>``, ``api_key:``) and the value is on
+                # the next line: the window takes that line too.
+                nl = data.find(b"\n", nl + 1, ke + reach)
             we = nl if nl != -1 else min(n, ke + reach)
         inside = [hit]
     if inside:

@@ -106,7 +106,11 @@ _PAIR_LINE = 4096   # how much of the value's line is read
 def name_value(data: bytes, ws: int, we: int) -> tuple[bytes, list[int]] | None:
     """The window ``data[ws:we]`` (a keyword's line) read as ``NAME: value`` when it names a
     field whose value follows on the same line or the next, or when it is that value's line
-    and the name ends the line before; offsets are into ``data``."""
+    and the name ends the line before; offsets are into ``data``. Only the window's first line
+    is read as the keyword's: a window that ends in an opening also holds the line after it."""
+    nl = data.find(b"\n", ws, we)
+    if nl != -1:
+        we = nl
     window = data[ws:we]
     value = _PAIR_VALUE.match(data, ws, we)
     if value is not None and ws > 0 and data[ws - 1:ws] == b"\n":
