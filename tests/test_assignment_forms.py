@@ -88,3 +88,35 @@ def test_every_provider_secret_is_found_in_every_assignment_form(form):
         if not any(secret in f.secret for f in engine.scan(text.encode(), path).findings):
             missed.append(rule_id)
     assert missed == []
+
+
+def _provider_words() -> list[tuple[str, str, str]]:
+    """(rule id, its provider's name, its first example's secret) for the name-anchored
+    provider rules whose id starts with a keyword of one word (``assemblyai-api-key``)."""
+    out = []
+    for rule in load_builtin():
+        if rule.by_path or "generic" in rule.tags or rule.confidence != "medium" or not rule.examples:
+            continue
+        provider = rule.id.split("-")[0]
+        example = rule.examples[0]
+        if (provider in rule.keywords and len(provider) >= 4 and "secret" in example and "path" not in example
+                and rule.regex.startswith("(?i:")):
+            out.append((rule.id, provider, example["secret"]))
+    return out
+
+
+@pytest.mark.parametrize("template", ['{p}Token = "{S}"\n', "{p}_secret: {S}\n", "{P}_PASSWORD={S}\n"])
+def test_a_provider_name_with_any_credential_word_is_its_rule(template):
+    """A peer's sample generator names every secret ``<provider>Token``: the provider's rule
+    takes its name followed by token, secret or password, whatever its credential is called
+    (not ``key``: a project key or a search-only key is not a secret)."""
+    engine = build_engine(load(None))
+    cases = _provider_words()
+    assert len(cases) >= 100
+    missed = []
+    for rule_id, word, secret_template in cases:
+        secret = expand(secret_template, f"{rule_id}/example/1")
+        text = template.format(p=word, P=word.upper(), S=secret)
+        if not any(f.rule_id == rule_id for f in engine.scan(text.encode(), "settings.txt").findings):
+            missed.append(rule_id)
+    assert missed == []
