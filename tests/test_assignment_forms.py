@@ -83,3 +83,12 @@ def test_every_provider_secret_is_found_in_every_assignment_form(form):
         if not any(secret in f.secret for f in engine.scan(text.encode(), path).findings):
             missed.append(rule_id)
     assert missed == []
+
+
+def test_a_value_one_generic_rule_rejects_is_still_anothers():
+    # `db_password: value` in YAML is both an env-style line and a config key; the env rule
+    # ranks first but wants more entropy (3.6) than this value has (3.1), the config rule's
+    # floor (2.7) takes it.
+    engine = build_engine(load(None))
+    found = engine.scan(b"db_password: mP4rtk2mP4rtq9\n", "config/app.yml").findings
+    assert [(f.rule_id, f.secret) for f in found] == [("generic-config-assignment", "mP4rtk2mP4rtq9")]
