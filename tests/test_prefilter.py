@@ -11,8 +11,9 @@ from scanner.engine.prefilter import name_spellings
 HEX = "0123456789abcdef"
 
 
-def test_a_name_of_three_parts_is_looked_for_with_each_separator():
-    assert name_spellings(b"dd_api_key") == {b"dd_api_key", b"dd-api-key", b"dd.api.key"}
+def test_a_name_of_three_parts_is_looked_for_with_each_separator_and_joined():
+    # Joined: literals match without case, so ddapikey is also ddApiKey.
+    assert name_spellings(b"dd_api_key") == {b"dd_api_key", b"dd-api-key", b"dd.api.key", b"ddapikey"}
     assert name_spellings(b"ibm.cloud.api.key") >= {b"ibm_cloud_api_key", b"ibm-cloud-api-key"}
 
 

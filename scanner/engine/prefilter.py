@@ -39,14 +39,16 @@ def encoded_spellings(keyword: bytes) -> set[bytes]:
 
 
 def name_spellings(keyword: bytes) -> set[bytes]:
-    """A variable's name as configuration formats write it: ``dd_api_key`` is also
-    ``dd.api.key`` (Java properties, Spring) and ``dd-api-key`` (YAML keys, command-line flags).
+    """A variable's name as configuration formats and code write it: ``dd_api_key`` is also
+    ``dd.api.key`` (Java properties, Spring), ``dd-api-key`` (YAML keys, command-line flags) and
+    ``ddApiKey`` (JavaScript, JSON; literals are matched without case, so the joined spelling).
     For names of three parts or more only: ``secret_key`` or ``bot_token`` spelled with a dot
-    or a dash are everywhere in code and prose, and would wake their rules thousands of times."""
+    or a dash, or joined, are everywhere in code and prose, and would wake their rules
+    thousands of times (a dotted one only before an assignment: ``dotted_assignment``)."""
     # Patterns, not compiled at import: only a database being built asks (not a commit hook).
     if not re.fullmatch(rb"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+){2,}", keyword):
         return {keyword}
-    return {re.sub(rb"[_.-]", sep, keyword) for sep in (b"_", b"-", b".")} | {keyword}
+    return {re.sub(rb"[_.-]", sep, keyword) for sep in (b"_", b"-", b".", b"")} | {keyword}
 
 
 HIT_SHIFT = 16   # a keyword hit's length fits in the low bits (keywords are short literals)
@@ -67,7 +69,7 @@ class Prefilter:
 
     # Bump when the way literals are derived from rules, or the cache file's layout, changes:
     # it is part of the cache key.
-    LAYOUT = 5
+    LAYOUT = 6
 
     def __init__(self, rules: list[Rule]) -> None:
         self._key = f"{self.LAYOUT}/{getattr(hyperscan, '__version__', '')}/{marshal.version}/{rules_key(rules)}"
