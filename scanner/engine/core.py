@@ -270,7 +270,7 @@ class Engine:
             if key not in named:
                 outline = outline or sections.Outline(data, kind, path)
                 named[key] = sections.provider_rule(outline, by_section, data, index.line_bounds(cand.start),
-                                                    cand.name_at, (cand.start, cand.end), REGEX_TIMEOUT)
+                                                    cand.name_at, cand.name, (cand.start, cand.end), REGEX_TIMEOUT)
             found = named[key]
             if found is not None:
                 extra.append(Candidate(found[0], cand.start, cand.end, cand.secret, cand.encoding, cand.name,
