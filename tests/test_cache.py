@@ -121,3 +121,37 @@ def test_a_pack_edited_with_its_size_and_time_kept_is_read_again(tmp_path):
     os.utime(pack, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert pack.stat().st_mtime_ns == st.st_mtime_ns and pack.stat().st_size == st.st_size
     assert name().endswith(b"GitHub personal access token [classic]")
+
+
+def test_a_cached_hyperscan_database_is_built_once_and_rebuilt_when_it_does_not_load(tmp_path, monkeypatch):
+    """The prefilter's and the sections gate's one cache (``engine/hsdb.py``): built on the
+    first call, loaded on the next; a file sealed with the right key whose database part is
+    not a database (another build's bytes) is built again, not trusted and not fatal."""
+    from scanner.engine.hsdb import cached, compile_block
+
+    monkeypatch.setenv("LEAKWARDEN_CACHE", str(tmp_path))
+    builds = []
+
+    def build():
+        builds.append(1)
+        return b"meta", compile_block([b"needle"], [0])
+
+    def matches(db):
+        import hyperscan
+
+        found = []
+        db.scan(b"a needle here", match_event_handler=lambda *a: found.append(a[2]), scratch=hyperscan.Scratch(db))
+        return found
+
+    for _ in range(2):
+        meta, db = cached("test", b"the key", build)
+        assert meta == b"meta" and matches(db) == [8]
+    assert len(builds) == 1
+    [path] = tmp_path.glob("test-*.hsdb")
+    key, meta, _ = read_sealed(path, 3)
+    write_sealed(path, key, meta, b"not a database")
+    assert matches(cached("test", b"the key", build)[1]) == [8]
+    assert len(builds) == 2
+    assert read_sealed(path, 3)[2] != b"not a database"   # written again
+    cached("test", b"another key", build)
+    assert len(builds) == 3 and len(list(tmp_path.glob("test-*.hsdb"))) == 2

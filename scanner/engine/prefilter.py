@@ -4,11 +4,9 @@ from __future__ import annotations
 import bisect
 import marshal
 import re
-import zlib
-
 import hyperscan
 
-from scanner.cache import cache_dir, read_sealed, write_sealed
+from scanner.engine.hsdb import cached, compile_block
 from scanner.rules.model import Rule, rules_key
 
 
@@ -76,25 +74,23 @@ def unpack(hit: int) -> tuple[int, int]:
 class Prefilter:
     """Maps a buffer to (rule index, keyword start, keyword end) hits, plus base64 decode triggers.
 
-    The compiled database is cached on disk with the key it was built for (the rules' text,
-    this layout, hyperscan's version), compared whole when it is read back: a cache file is
-    used for exactly the rules it was built from, or rebuilt."""
+    The compiled database is cached on disk (``hsdb.cached``) under the rules' text and this
+    layout."""
 
     # Bump when the way literals are derived from rules, or the cache file's layout, changes:
     # it is part of the cache key.
     LAYOUT = 7
 
     def __init__(self, rules: list[Rule]) -> None:
-        self._key = f"{self.LAYOUT}/{getattr(hyperscan, '__version__', '')}/{marshal.version}/{rules_key(rules)}"
-        # The name only spreads keys over files (the key inside the file is what is compared).
-        self._path = cache_dir() / f"prefilter-{zlib.crc32(self._key.encode()):08x}.hsdb"
-        try:
-            self._load_cached()
-        except (ValueError, EOFError, TypeError, hyperscan.error):
-            self._build(rules)
+        key = f"{self.LAYOUT}/{marshal.version}/{rules_key(rules)}".encode()
+        meta, self.db = cached("prefilter", key, lambda: self._build(rules))
+        # The literal -> rule map travels with the database, so a warm start derives nothing.
+        self.targets, self.lengths = marshal.loads(meta)
+        self.n_literals = len(self.targets)
         self.scratch = hyperscan.Scratch(self.db)
 
-    def _build(self, rules: list[Rule]) -> None:
+    @staticmethod
+    def _build(rules: list[Rule]) -> tuple[bytes, hyperscan.Database]:
         keywords: dict[bytes, list[int]] = {}
         spellings: set[bytes] = set()
         patterns: list[tuple[bytes, int]] = []
@@ -120,31 +116,13 @@ class Prefilter:
         # Ids: literals first, then rule patterns and dotted names before an assignment (a hit
         # is where the pattern ends, length 1), then the base64 spellings that trigger decoding.
         dotted = sorted(assigned)
-        self.targets: list[list[int]] = ([keywords[k] for k in literals] + [[idx] for _, idx in patterns]
-                                         + [assigned[d] for d in dotted])
-        self.lengths = [len(k) for k in literals] + [1] * (len(patterns) + len(dotted))
-        self.n_literals = len(self.targets)
+        targets = [keywords[k] for k in literals] + [[idx] for _, idx in patterns] + [assigned[d] for d in dotted]
+        lengths = [len(k) for k in literals] + [1] * (len(patterns) + len(dotted))
         exprs = ([escape(lit) for lit in literals] + [p for p, _ in patterns] + dotted
                  + [escape(sp) for sp in sorted(spellings)])
         flags = ([hyperscan.HS_FLAG_CASELESS] * len(literals) + [0] * (len(patterns) + len(dotted))
                  + [0] * len(spellings))
-        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self.db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
-        # The literal -> rule map travels with the database, so a warm start derives nothing.
-        write_sealed(self._path, marshal.dumps((self._key, self.targets, self.lengths)), hyperscan.dumpb(self.db))
-
-    def _load_cached(self) -> None:
-        """Raises ValueError when the cache file is missing, damaged (its seal does not match)
-        or built for other rules."""
-        parts = read_sealed(self._path, 2)
-        if parts is None:
-            raise ValueError("no usable cached database")
-        meta, db = parts
-        key, self.targets, self.lengths = marshal.loads(meta)
-        if key != self._key:
-            raise ValueError("the cached database is for other rules")
-        self.n_literals = len(self.targets)
-        self.db = hyperscan.loadb(db, hyperscan.HS_MODE_BLOCK)
+        return marshal.dumps((targets, lengths)), compile_block(exprs, flags)
 
     def hits(self, data: bytes) -> tuple[dict[int, list[int]], list[int]]:
         """Per rule index, its keyword hits packed as ``start << HIT_SHIFT | length`` (see

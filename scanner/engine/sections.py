@@ -77,31 +77,21 @@ class Gate:
     LAYOUT = 1   # part of the cache key: bump when the expressions change
 
     def __init__(self, names: list[str]) -> None:
-        import zlib
-
         import hyperscan
 
-        from scanner.cache import cache_dir, read_sealed, write_sealed
+        from scanner.engine.hsdb import cached, compile_block
+        from scanner.engine.prefilter import escape
 
         literals = sorted({form.encode() for name in names for form in (name.lower(), normalize(name))})
-        key = repr((self.LAYOUT, getattr(hyperscan, "__version__", ""), literals)).encode()
-        path = cache_dir() / f"sections-{zlib.crc32(key):08x}.hsdb"
-        parts = read_sealed(path, 2)
-        try:
-            if parts is None or parts[0] != key:
-                raise ValueError("no usable cached database")
-            self._db = hyperscan.loadb(parts[1], hyperscan.HS_MODE_BLOCK)
-        except (ValueError, hyperscan.error):
-            from scanner.engine.prefilter import escape
 
+        def build() -> tuple[bytes, hyperscan.Database]:
             # After a non-letter, in any case; or a capital after a small letter or digit.
             exprs = [b"(?:^|[^A-Za-z0-9])(?:" + b"|".join(escape(lit) for lit in literals) + b")",
                      b"[a-z0-9](?:" + b"|".join(escape(lit[:1].upper() + lit[1:]) for lit in literals) + b")"]
-            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            self._db.compile(expressions=exprs, ids=[0, 1], elements=2,
-                             flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
-                                    hyperscan.HS_FLAG_SINGLEMATCH])
-            write_sealed(path, key, hyperscan.dumpb(self._db))
+            return b"", compile_block(exprs, [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH,
+                                              hyperscan.HS_FLAG_SINGLEMATCH])
+
+        _, self._db = cached("sections", repr((self.LAYOUT, literals)).encode(), build)
         self._scratch = hyperscan.Scratch(self._db)
         self._stop = hyperscan.ScanTerminated
 
