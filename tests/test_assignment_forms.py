@@ -120,3 +120,31 @@ def test_a_provider_name_with_any_credential_word_is_its_rule(template):
         if not any(f.rule_id == rule_id for f in engine.scan(text.encode(), "settings.txt").findings):
             missed.append(rule_id)
     assert missed == []
+
+
+def test_a_value_one_generic_rule_rejects_is_still_anothers():
+    # `db_password: value` in YAML is both an env-style line and a config key; the env rule
+    # ranks first but wants more entropy (3.6) than this value has (3.1), the config rule's
+    # floor (2.7) takes it.
+    engine = build_engine(load(None))
+    found = engine.scan(b"db_password: mP4rtk2mP4rtq9\n", "config/app.yml").findings
+    assert [(f.rule_id, f.secret) for f in found] == [("generic-config-assignment", "mP4rtk2mP4rtq9")]
+
+
+@pytest.mark.parametrize(("path", "template"), [("app.js", 'const {c} = "{S}";\n'),
+                                                ("config.json", '{{\n  "{c}": "{S}"\n}}\n')])
+def test_a_provider_name_of_three_parts_is_its_rules_in_camel_case(path, template):
+    # ccTestReporterId is CC_TEST_REPORTER_ID: the provider's rule finds it (its keyword is also
+    # looked for joined, its regex takes a capital where the name had a separator). Names of
+    # two parts are left to the generic rules: joined, secretkey or bottoken are everywhere.
+    engine = build_engine(load(None))
+    missed = []
+    for rule_id, name, secret_template in CASES:
+        parts = name.lower().replace(".", "_").replace("-", "_").split("_")
+        if len(parts) < 3:
+            continue
+        secret = expand(secret_template, f"{rule_id}/example/1")
+        text = template.format(c=parts[0] + "".join(p.title() for p in parts[1:]), S=secret)
+        if not any(f.rule_id == rule_id and secret in f.secret for f in engine.scan(text.encode(), path).findings):
+            missed.append(rule_id)
+    assert missed == []

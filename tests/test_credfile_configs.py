@@ -176,3 +176,17 @@ def test_generic_config_filters_placeholders_and_low_entropy(tmp_path: Path) -> 
     })
     _, doc, _ = _scan(tmp_path)
     assert doc["findings"] == []
+
+
+def test_a_provider_rule_names_the_value_of_a_credential_files_field(tmp_path: Path) -> None:
+    # twilio.auth.token in application.properties is a field of the Spring file rule (*.token)
+    # and, by its name, Twilio's auth token: the finding is Twilio's (what it is, where to
+    # revoke it), as sure as the field's, and told which file and field held it.
+    token, secret = rand(32, "0123456789abcdef"), rand(24)
+    write(tmp_path, {"src/main/resources/application.properties":
+                     f"twilio.auth.token={token}\nspring.datasource.password={secret}\n"})
+    _, doc, _ = _scan(tmp_path)
+    found = [(f["rule_id"], f["confidence"], f["details"].get("file_kind"), f["details"].get("field"))
+             for f in doc["findings"]]
+    assert found == [("twilio-auth-token", "high", "spring-properties-secret", "twilio.auth.token"),
+                     ("spring-properties-secret", "high", None, "spring.datasource.password")]

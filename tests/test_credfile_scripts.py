@@ -166,7 +166,8 @@ def test_developer_tool_dotfiles(tmp_path: Path) -> None:
                              "</servers></settings>\n", "maven-settings-password"),
         "NuGet.Config": (f'<packageSourceCredentials><corp><add key="ClearTextPassword" value="{v["nuget"]}" />'
                          "</corp></packageSourceCredentials>\n", "nuget-config-password"),
-        "gradle.properties": (f"org.gradle.jvmargs=-Xmx2g\nsonatypePassword={v['gradle']}\n", "gradle-properties-secret"),
+        # sonatypePassword is Sonatype's by its name: the provider's rule names the field's value.
+        "gradle.properties": (f"org.gradle.jvmargs=-Xmx2g\nsonatypePassword={v['gradle']}\n", "sonatype-nexus-token"),
         ".terraformrc": (f'credentials "app.terraform.io" {{\n  token = "{v["tfrc"]}"\n}}\n', "terraform-cli-token"),
         "WinSCP.ini": (f"[Sessions\\web]\nHostName=web\nPassword={v['winscp']}\n", "winscp-session-password"),
         ".purple/accounts.xml": (f"<account><password>{v['pidgin']}</password></account>\n", "pidgin-account-password"),

@@ -173,3 +173,46 @@ def test_sections_are_checked_when_rules_load(tmp_path):
     for bad in ("acme", [""], ["--"], [3]):
         with pytest.raises(ConfigError, match="sections"):
             parse_rules([_rule(sections=bad)], tmp_path / "p.toml", "")
+
+
+@pytest.mark.parametrize("key", ["adminKey", "admin_key", "app_key", "write_key", "master_key", "private_key",
+                                 "access_token"])
+@pytest.mark.parametrize("path, template, rule_id", [
+    # The provider's rule spells the key itself (algolia.adminKey) or not (algolia.app_key):
+    # then its value's shape decides, as the rule's own example name would have it.
+    ("config/search.ini", "[algolia]\napplication_id = {app}\n{k} = {v}\n", "algolia-admin-api-key"),
+    ("config/search.yml", "algolia:\n  {k}: {v}\n", "algolia-admin-api-key"),
+    ("config/notify.json", '{{"twilio": {{"{k}": "{v}"}}}}', "twilio-auth-token"),
+])
+def test_a_key_the_generic_rules_do_not_take_is_the_section_s_provider_s(engine, key, path, template, rule_id):
+    text = template.format(k=key, v=hexval(32), app=rand_text(10).upper())
+    findings = engine.scan(text.encode(), path).findings
+    assert [(f.rule_id, f.confidence, f.details.get("section")) for f in findings] == \
+        [(rule_id, "medium", rule_id.split("-")[0])]
+
+
+def test_a_key_the_generic_rules_do_not_take_is_low_confidence_alone(engine):
+    # admin_key or app_key alone is too common a name to say secret: outside a provider's section
+    # its value is a low-confidence finding, not reported at the default confidence.
+    text = f"search:\n  admin_key: {hexval(32)}\n  password: hunter2\n"
+    assert found(engine, "config/search.yml", text) == []
+    low = build_engine(Config(min_confidence="low")).scan(text.encode(), "config/search.yml").findings
+    assert [(f.rule_id, f.confidence) for f in low] == [("generic-section-key", "low")]
+
+
+def test_a_password_under_a_provider_s_section_is_not_its_key_by_shape(engine):
+    # ``passwd`` says neither key, token nor secret, and no twilio rule spells it: the value's
+    # shape alone (32 hex digits, an auth token's) does not make it twilio's.
+    text = f"[twilio]\nadmin_passwd = {hexval(32)}\n"
+    got = found(engine, "config/app.ini", text)
+    assert got and all(rule.startswith("generic-") and not section for rule, section, _ in got)
+
+
+def test_a_name_under_a_section_is_judged_as_on_one_line(engine):
+    # twilio's rule takes a twilio name that says password (TWILIO_ADMIN_PASSWORD=...), so the
+    # same name under [twilio] is its finding too, not a generic one.
+    value = hexval(32)
+    one_line = found(engine, "config/app.ini", f"TWILIO_ADMIN_PASSWORD = {value}\n")
+    nested = found(engine, "config/app.ini", f"[twilio]\nadmin_password = {value}\n")
+    assert [rule for rule, _, _ in nested] == [rule for rule, _, _ in one_line] == ["twilio-auth-token"]
+    assert nested[0][1] == "twilio"

@@ -23,7 +23,7 @@ from scanner.records import field, record
 from scanner.rules.model import Rule
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from scanner.engine import sections
 
@@ -95,6 +95,7 @@ class Engine:
         # Indexed, with the gate, when a scan first has such a candidate: a commit hook whose
         # change holds none never loads engine/sections.py.
         self.section_rules = [r for r in self.content_rules if r.sections]
+        self._by_id = {r.id: r for r in self.content_rules}
         self._sections: tuple[dict[str, list[Rule]], sections.Gate] | None = None
         self.min_confidence = min_confidence
         self.min_rank = CONFIDENCE_ORDER[min_confidence]
@@ -190,20 +191,32 @@ class Engine:
         if candidates:
             index = LineIndex(data, first_line, first_column)
             judged = _Judging(index)
-            for cand in _resolve_overlaps(candidates):
-                finding = self._judge(cand, data, index, path, judged)
-                if finding is not None:
-                    findings.append(finding)
+            findings = _resolve_overlaps(candidates, lambda c: self._judge(c, data, index, path, judged))
         if self.allow.timed_out:
             for source in self.allow.take_timeouts():
                 run.note(f"allow_regexes entry {source!r} timed out; findings it was judging are kept")
         if run.out_of_time:
             run.note(f"{NOT_FULLY_SCANNED}: the file time budget ({self.file_budget:g} s) ran out")
-        return ScanResult(findings=credfiles.merge(named, findings, self.generic_ids) if candidates else named,
+        return ScanResult(findings=credfiles.merge(named, findings, self.generic_ids, self._names) if candidates else named,
                           skipped="; ".join(run.notes) if run.notes else "", path_gated=run.path_gated)
 
     def _by_path(self, data: bytes, path: str, first_line: int) -> list[Finding]:
         return self.files.scan(path, data, first_line=first_line, min_rank=self.min_rank, allow=self.allow)
+
+    def _names(self, finding: Finding, field: str) -> bool:
+        """Whether the rule of ``finding`` takes ``field`` for its value's name: its regex finds
+        the value in ``field=value`` with a name before it (a rule that knows a value by its
+        form alone matches the value only)."""
+        rule = self._by_id.get(finding.rule_id)
+        if rule is None or not field:
+            return False
+        head = f"{field}=".encode("utf-8", "surrogateescape")
+        text = head + finding.secret.encode("utf-8", "surrogateescape")
+        try:
+            return any(m.span("secret") == (len(head), len(text)) and m.start() < len(head)
+                       for m in rule.compiled.finditer(text, timeout=REGEX_TIMEOUT))
+        except TimeoutError:
+            return False
 
     # -- stages -------------------------------------------------------------------------
     def _candidates(self, data: bytes, path: str, decode_depth: int, run: _Pass) -> list[Candidate]:
@@ -257,7 +270,7 @@ class Engine:
             if key not in named:
                 outline = outline or sections.Outline(data, kind, path)
                 named[key] = sections.provider_rule(outline, by_section, data, index.line_bounds(cand.start),
-                                                    cand.name_at, (cand.start, cand.end), REGEX_TIMEOUT)
+                                                    cand.name_at, cand.name, (cand.start, cand.end), REGEX_TIMEOUT)
             found = named[key]
             if found is not None:
                 extra.append(Candidate(found[0], cand.start, cand.end, cand.secret, cand.encoding, cand.name,
@@ -531,29 +544,42 @@ def _rebuild(rules: list[Rule], min_confidence: str, allow: AllowPolicy, scan_bi
                   file_budget=file_budget, archive_limits=limits)
 
 
-def _resolve_overlaps(cands: list[Candidate]) -> list[Candidate]:
+def _resolve_overlaps(cands: list[Candidate], judge: Callable[[Candidate], Finding | None]) -> list[Finding]:
     """Where rules overlap on the same bytes, the most specific one speaks (a ghp_ token
-    assigned to ``token=`` is a GitHub token, not a generic secret)."""
+    assigned to ``token=`` is a GitHub token, not a generic secret). Candidates are judged in
+    that order: the findings ``judge`` makes, in the order of the text."""
     # Only candidates in one cluster of overlapping spans can compete, so the greedy choice
     # runs per cluster: thousands of candidates on one line stay n log n, not n squared.
-    kept: list[Candidate] = []
+    kept: list[Finding] = []
     cluster: list[Candidate] = []
     reach = -1
     for cand in sorted(cands, key=lambda c: c.start):   # stable: ties keep the order found
         if cluster and cand.start >= reach:
-            kept.extend(_greedy(cluster))
+            kept.extend(_greedy(cluster, judge))
             cluster = []
         reach = max(reach, cand.end) if cluster else cand.end
         cluster.append(cand)
-    kept.extend(_greedy(cluster))
+    kept.extend(_greedy(cluster, judge))
     return kept
 
 
-def _greedy(cluster: list[Candidate]) -> list[Candidate]:
-    kept: list[Candidate] = []
+def _greedy(cluster: list[Candidate], judge: Callable[[Candidate], Finding | None]) -> list[Finding]:
+    """The best candidate of each overlap that its judge keeps. A generic rule that rejects a
+    value speaks only for its own floor and forms (``generic-env-assignment`` wants more entropy
+    than ``generic-config-assignment``), so the next candidate on those bytes is judged in its
+    place; a specific rule that rejects one (a placeholder, a bad checksum) has said what the
+    bytes are, and nothing below it speaks for them."""
+    kept: list[tuple[Candidate, Finding]] = []
+    settled: list[Candidate] = []
     order = {id(c): i for i, c in enumerate(cluster)}
     for cand in sorted(cluster, key=lambda c: (_priority(c), -order[id(c)]), reverse=True):
-        if not any(cand.start < k.end and k.start < cand.end for k in kept):
-            kept.append(cand)
-    kept.sort(key=lambda c: c.start)
-    return kept
+        if any(cand.start < k.end and k.start < cand.end for k in settled):
+            continue
+        finding = judge(cand)
+        if finding is not None:
+            kept.append((cand, finding))
+            settled.append(cand)
+        elif "generic" not in cand.rule.tags:
+            settled.append(cand)
+    kept.sort(key=lambda pair: pair[0].start)
+    return [finding for _, finding in kept]

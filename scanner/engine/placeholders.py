@@ -51,8 +51,8 @@ _PART = re.compile(r"^[A-Za-z]+[0-9]{0,4}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Many providers issue UUIDs as API keys (Heroku, Snyk, Postmark, Opsgenie); elsewhere a UUID is
 # an id (``LifecycleActionToken``, a KMS key id). Under a key's or token's own name it is the key.
-_KEY_NAME = re.compile(r"api[_.-]?key|apikey|secret[_.-]?key|(?:api|auth|access)[_.-]?token|(?:^|[_.-])token$",
-                       re.IGNORECASE)
+_KEY_NAME = re.compile(r"api[_.-]?key|apikey|secret[_.-]?key|(?:admin|app|write|master)[_.-]?key"
+                       r"|(?:api|auth|access)[_.-]?token|(?:^|[_.-])token$", re.IGNORECASE)
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba", "0123456789", "9876543210", "qwertyuiop", "asdfghjkl")
 # ... and URNs, and relative paths of at least three lower-case parts (``contrib/credential/osxkeychain``):
 # random base64 has slashes too, but never only lower-case letters between them. An e-mail

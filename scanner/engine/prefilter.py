@@ -37,14 +37,29 @@ def encoded_spellings(keyword: bytes) -> set[bytes]:
 
 
 def name_spellings(keyword: bytes) -> set[bytes]:
-    """A variable's name as configuration formats write it: ``dd_api_key`` is also
-    ``dd.api.key`` (Java properties, Spring) and ``dd-api-key`` (YAML keys, command-line flags).
+    """A variable's name as configuration formats and code write it: ``dd_api_key`` is also
+    ``dd.api.key`` (Java properties, Spring), ``dd-api-key`` (YAML keys, command-line flags) and
+    ``ddApiKey`` (JavaScript, JSON; literals are matched without case, so the joined spelling).
     For names of three parts or more only: ``secret_key`` or ``bot_token`` spelled with a dot
-    or a dash are everywhere in code and prose, and would wake their rules thousands of times."""
+    or a dash, or joined, are everywhere in code and prose, and would wake their rules
+    thousands of times (a dotted one only before an assignment: ``dotted_assignment``)."""
     # Patterns, not compiled at import: only a database being built asks (not a commit hook).
     if not re.fullmatch(rb"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+){2,}", keyword):
         return {keyword}
-    return {re.sub(rb"[_.-]", sep, keyword) for sep in (b"_", b"-", b".")} | {keyword}
+    return {re.sub(rb"[_.-]", sep, keyword) for sep in (b"_", b"-", b".", b"")} | {keyword}
+
+
+def dotted_assignment(keyword: bytes) -> bytes | None:
+    """A hyperscan expression for a two-part name written with a dot where a key is assigned
+    (``azure.openai.api-key=``, ``vault.token: `` in ``.properties`` or flattened YAML), or None
+    for a keyword that is not a name of two parts. The dotted spelling alone (``client.secret``,
+    ``secret.key``) is everywhere in code: only a key-ish tail of a few parts and ``=`` or ``:``
+    after it make it worth waking a rule."""
+    if not re.fullmatch(rb"[A-Za-z0-9]+[_.-][A-Za-z0-9]+", keyword):
+        return None
+    head, tail = re.split(rb"[_.-]", keyword)
+    return (b"(?i)" + escape(head) + rb"\." + escape(tail)
+            + rb"""(?:[.-][A-Za-z0-9]{1,20}){0,3}["']?[ \t]{0,3}[:=]""")
 
 
 HIT_SHIFT = 16   # a keyword hit's length fits in the low bits (keywords are short literals)
@@ -64,7 +79,7 @@ class Prefilter:
 
     # Bump when the way literals are derived from rules, or the cache file's layout, changes:
     # it is part of the cache key.
-    LAYOUT = 6
+    LAYOUT = 7
 
     def __init__(self, rules: list[Rule]) -> None:
         key = f"{self.LAYOUT}/{marshal.version}/{rules_key(rules)}".encode()
@@ -79,6 +94,7 @@ class Prefilter:
         keywords: dict[bytes, list[int]] = {}
         spellings: set[bytes] = set()
         patterns: list[tuple[bytes, int]] = []
+        assigned: dict[bytes, list[int]] = {}   # dotted two-part names before an assignment
         for idx, rule in enumerate(rules):
             if rule.prefilter:
                 # A short or common keyword ("pat") would wake the rule on every "path"; its own
@@ -93,14 +109,18 @@ class Prefilter:
                     names = name_spellings(raw) if rule.confidence != "high" else {raw}
                     for spelling in {*(n.lower() for n in names), *(s.lower() for s in encoded_spellings(raw))}:
                         keywords.setdefault(spelling, []).append(idx)
+                    form = dotted_assignment(raw.lower()) if rule.confidence != "high" else None
+                    if form is not None and idx not in assigned.get(form, []):
+                        assigned.setdefault(form, []).append(idx)
         literals = sorted(keywords)
-        # Ids: literals first, then rule patterns (a hit is where the pattern ends, length 1),
-        # then the base64 spellings that trigger decoding.
-        targets = [keywords[k] for k in literals] + [[idx] for _, idx in patterns]
-        lengths = [len(k) for k in literals] + [1] * len(patterns)
-        exprs = ([escape(lit) for lit in literals] + [p for p, _ in patterns]
+        # Ids: literals first, then rule patterns and dotted names before an assignment (a hit
+        # is where the pattern ends, length 1), then the base64 spellings that trigger decoding.
+        dotted = sorted(assigned)
+        targets = [keywords[k] for k in literals] + [[idx] for _, idx in patterns] + [assigned[d] for d in dotted]
+        lengths = [len(k) for k in literals] + [1] * (len(patterns) + len(dotted))
+        exprs = ([escape(lit) for lit in literals] + [p for p, _ in patterns] + dotted
                  + [escape(sp) for sp in sorted(spellings)])
-        flags = ([hyperscan.HS_FLAG_CASELESS] * len(literals) + [0] * len(patterns)
+        flags = ([hyperscan.HS_FLAG_CASELESS] * len(literals) + [0] * (len(patterns) + len(dotted))
                  + [0] * len(spellings))
         return marshal.dumps((targets, lengths)), compile_block(exprs, flags)
 

@@ -245,8 +245,33 @@ def _inline(data: bytes, line_start: int, at: int) -> list[bytes]:
     return out
 
 
+# A key's name that says key, token or secret (``adminKey``, ``write_key``, ``access_token``), not
+# password: under a provider's section such a value is one of that provider's keys.
+_KEYISH = re.compile(rb"(?i)(?:key|token|secret)$")
+# A rule's example that assigns its secret to a name (``TWILIO_AUTH_TOKEN={{secret}}``).
+_EXAMPLE_NAME = re.compile(r"^(?:export\s+)?([A-Za-z][\w.-]*)\s*[:=]\s*[\"']?\{\{secret\}\}[\"']?\s*$")
+_example_names: dict[tuple[str, str], bytes | None] = {}
+
+
+def example_name(rule: Rule) -> bytes | None:
+    """The name the rule's first such example assigns its secret to: a name the rule's regex
+    takes, to try a value's shape with (``provider_rule``)."""
+    key = (rule.id, rule.regex)
+    if key not in _example_names:
+        found = (_EXAMPLE_NAME.match(ex["text"].strip()) for ex in rule.examples if "secret" in ex)
+        _example_names[key] = next((m.group(1).encode() for m in found if m), None)
+    return _example_names[key]
+
+
+def _takes(rule: Rule, text: bytes, want: tuple[int, int], timeout: float) -> bool:
+    try:
+        return any(m.span("secret") == want for m in rule.compiled.finditer(text, timeout=timeout))
+    except TimeoutError:
+        return False
+
+
 def provider_rule(outline: Outline, index: dict[str, list[Rule]], data: bytes, line: tuple[int, int],
-                  name_at: int, span: tuple[int, int], timeout: float) -> tuple[Rule, bytes] | None:
+                  name_at: int, name: bytes, span: tuple[int, int], timeout: float) -> tuple[Rule, bytes] | None:
     """The provider rule that a section around a value names, and that section; or None.
 
     The value is judged as if its key were written with the provider's name before it, on its
@@ -254,23 +279,33 @@ def provider_rule(outline: Outline, index: dict[str, list[Rule]], data: bytes, l
     sections between them (``hetzner.dns.api_token``), then without (``okta.token`` under
     ``okta: client:``, where the provider's rule leaves only a short gap). The provider rule's own
     regex must then find exactly this value: its key names and the value's shape decide, as
-    they do on one line."""
+    they do on one line. A key ``name`` the provider's rules do not spell (``adminKey``,
+    ``app_key`` under ``[algolia]``) that says key, token or secret is then tried by shape: the
+    first of the provider's name-anchored rules whose regex takes the value under the name of
+    its own example (``TWILIO_AUTH_TOKEN=value``) names it."""
     line_start, line_end = line
     lo, hi = max(line_start, name_at - _LABEL), min(line_end, span[1] + _LABEL)
     names = outline.enclosing(line_start, name_at)
+    value = data[span[0]:span[1]]
     for depth, section in enumerate(names):
         words = outline.words.get(section)
         if words is None:
             words = outline.words[section] = provider_words(section, index)
         for word in words:
+            rules = index[normalize(word.decode("ascii"))]
             inner = b".".join(reversed(names[:depth]))
             for prefix in ([word + b"." + inner + b"."] if inner else []) + [word + b"."]:
                 text = data[lo:name_at] + prefix + data[name_at:hi]
                 want = (span[0] - lo + len(prefix), span[1] - lo + len(prefix))
-                for rule in index[normalize(word.decode("ascii"))]:
-                    try:
-                        if any(m.span("secret") == want for m in rule.compiled.finditer(text, timeout=timeout)):
-                            return rule, section
-                    except TimeoutError:
-                        continue
+                for rule in rules:
+                    if _takes(rule, text, want, timeout):
+                        return rule, section
+            if not _KEYISH.search(name):
+                continue
+            for rule in rules:
+                # A high-confidence rule knows its value by its form: found on its own already.
+                own = example_name(rule) if rule.confidence != "high" else None
+                if own is not None and _takes(rule, own + b"=" + value, (len(own) + 1, len(own) + 1 + len(value)),
+                                              timeout):
+                    return rule, section
     return None

@@ -23,6 +23,9 @@ def check_rules(rules: list[Rule], engine_rules: list[Rule] | None = None) -> Ch
     example is judged with placeholders, entropy and validators exactly as in a real scan; and
     that no rule's regex backtracks catastrophically on the probe strings."""
     engine = Engine(engine_rules or rules, min_confidence="medium")
+    # A low-confidence rule's examples are judged at its own confidence: at the default
+    # (medium) its findings are not reported, and its negative examples would prove nothing.
+    low = Engine(engine_rules or rules, min_confidence="low") if any(r.confidence == "low" for r in rules) else engine
     report = CheckReport(rules=len(rules))
     known = {r.id for r in engine_rules or rules}
     for rule in rules:
@@ -38,7 +41,7 @@ def check_rules(rules: list[Rule], engine_rules: list[Rule] | None = None) -> Ch
             except ValueError as exc:
                 report.failures.append(f"{rule.id}: example {n}: {exc}")
                 continue
-            found = _found(engine, rule.id, text, ex.get("path", "<example>"))
+            found = _found(low if rule.confidence == "low" else engine, rule.id, text, ex.get("path", "<example>"))
             # A file rule's example may leave out the secret: a file-level finding describes the file.
             if not any(secret is None or f.secret == secret for f in found):
                 got = ", ".join(f.redacted for f in found) or "no finding"
@@ -51,7 +54,7 @@ def check_rules(rules: list[Rule], engine_rules: list[Rule] | None = None) -> Ch
             except ValueError as exc:
                 report.failures.append(f"{rule.id}: negative example {n}: {exc}")
                 continue
-            found = _found(engine, rule.id, text, path)
+            found = _found(low if rule.confidence == "low" else engine, rule.id, text, path)
             if found:
                 report.failures.append(f"{rule.id}: negative example {n} matched ({found[0].redacted})")
     return report

@@ -215,17 +215,28 @@ def context_of(path: str) -> str | None:
     return builtin().context_of(path)
 
 
-def _specific(f: Finding) -> bool:
-    """A provider rule (checksum or structure confirmed, or a high-confidence format) says more
-    than the file's field name; a keyword-anchored generic match says less."""
-    return f.basis != "pattern" or f.confidence == "high"
+def _specific(f: Finding, field: Finding, generic: frozenset[str], names: Callable[[Finding, str], bool]) -> bool:
+    """Whether content finding ``f`` says more than the file ``field`` finding on its lines: a
+    checksum or structure confirmed, or a high-confidence format, always does. In a
+    configuration format whose fields are any name that says secret (Spring's ``*.token``,
+    ``gradle.properties``), so does a provider rule that knows the field's own name as its
+    provider's (``twilio.auth.token``: ``names``); a tool's own credential store
+    (``.aws/credentials``, ``.pgpass``) says as much as that, and a rule that knows a value by its
+    form alone (a bcrypt hash in a SQL dump) no more. A keyword-anchored generic match says less."""
+    if f.basis != "pattern" or f.confidence == "high":
+        return True
+    return (f.rule_id not in generic and field.details.get("context") == "config"
+            and names(f, field.details.get("field", "")))
 
 
-def merge(by_path: list[Finding], by_content: list[Finding], generic: frozenset[str] = frozenset()) -> list[Finding]:
+def merge(by_path: list[Finding], by_content: list[Finding], generic: frozenset[str],
+          names: Callable[[Finding, str], bool]) -> list[Finding]:
     """One finding per secret. Credential stores hold one value per line (a key block spans its
     lines), so a content finding on the same lines as a field finding is the same secret, maybe
-    decoded. A specific content finding (a ``ghp_`` token in ``.git-credentials``, the key in
-    ``id_rsa``) is kept and told which field held it; a generic one gives way to the field finding.
+    decoded. A specific content finding (``_specific``: a ``ghp_`` token in ``.git-credentials``,
+    the key in ``id_rsa``, a Twilio auth token in ``application.properties``) is kept, told which
+    field held it, and as sure as the field finding was (a secret in a credential file's field is
+    one whatever its shape); a generic one gives way to the field finding.
     File-level findings (``.env``, key stores) describe the whole file and are always kept; they
     cover every value in it, so the matches of the keyword-anchored generic rules (``generic``,
     their ids) there would only repeat them, while a provider rule's finding names what the value
@@ -242,12 +253,14 @@ def merge(by_path: list[Finding], by_content: list[Finding], generic: frozenset[
             continue
         twins = [cf for cf in by_content
                  if cf.line <= (pf.end_line or pf.line) and pf.line <= (cf.end_line or cf.line)]
-        special = [cf for cf in twins if _specific(cf)]
+        special = [cf for cf in twins if _specific(cf, pf, generic, names)]
         if special:
             for cf in special:
-                told[id(cf)] = cf.annotated(file_kind=pf.rule_id, field=pf.details.get("field", ""))
+                confidence = max(cf.confidence, pf.confidence, key=CONFIDENCE_ORDER.__getitem__)
+                told[id(cf)] = records.replace(cf, confidence=confidence, details={
+                    **cf.details, "file_kind": pf.rule_id, "field": pf.details.get("field", "")})
         else:
             kept.append(pf)
-        dropped.update(id(cf) for cf in twins if not _specific(cf))
+        dropped.update(id(cf) for cf in twins if not _specific(cf, pf, generic, names))
     kept.extend(told.get(id(cf), cf) for cf in by_content if id(cf) not in dropped)
     return sorted(kept, key=lambda f: (f.line, f.column))
