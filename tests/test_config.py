@@ -47,7 +47,7 @@ def test_user_rules_in_config(cli, tmp_path):
 
 
 def test_min_confidence_and_fail_thresholds(cli, tmp_path):
-    (tmp_path / "c.env").write_text("DB_PASSWORD=Zx8kQ2mW9rT4vB7nL3pJ\n")
+    (tmp_path / "c.env").write_text("DB_PASSWORD=Zx8kQ2mW9rT4vB7nL3pJ\n")  # leakwarden:allow
     code, doc, _ = _scan(cli, tmp_path / "c.env", "--no-ignore")
     assert code == 1 and doc["findings"][0]["confidence"] == "medium"
     (tmp_path / ".leakwarden.toml").write_text('fail_on = "high"\n')

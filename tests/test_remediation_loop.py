@@ -36,7 +36,7 @@ def test_plan_then_filter_repo_leaves_nothing(repo: Path, tmp_path: Path):
     (repo / "README").write_text("hello\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", f"config\n\nused {in_message} for the demo")
-    (repo / ".env").write_text(f"DB_PASSWORD=Xk9mQ2vLp8zRt4wB\nGITHUB_TOKEN={in_env}\n")
+    (repo / ".env").write_text(f"DB_PASSWORD=Xk9mQ2vLp8zRt4wB\nGITHUB_TOKEN={in_env}\n")  # leakwarden:allow
     git(repo, "add", ".env")
     git(repo, "commit", "-q", "-m", "env")
     git(repo, "tag", "-a", "v1", "-m", f"release, token {in_tag}")
